@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Common settings for the scripts in this directory; sourced, not run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+TARBALL=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo ">>> $*" >&2
+}
+
+# Debian version of the linux-source-6.12 package, used to key the cache.
+debian_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown
+}
+
+# Directory holding the unpacked pristine tree of this Debian version.
+pristine_dir() {
+	echo "$BUILD/pristine/$(debian_version | tr "~:" "__")/linux-source-6.12"
+}
+
+# Kernel ARCH and cross-compile prefix for a rig ARCH name.
+karch() {
+	case "$1" in
+	x86_64) echo x86 ;;
+	arm64) echo arm64 ;;
+	*) die "unknown ARCH '$1' (x86_64 or arm64)" ;;
+	esac
+}
+
+cross_compile() {
+	case "$1" in
+	x86_64) echo "" ;;
+	arm64) echo aarch64-linux-gnu- ;;
+	*) die "unknown ARCH '$1'" ;;
+	esac
+}
+
+# Serialise kernel builds: the machine has two cores.
+kbuild_lock() {
+	mkdir -p "$BUILD"
+	exec 9>"$BUILD/.kbuild.lock"
+	flock 9
+}
+
+# quilt works on the repository's patches/ and series from any tree.
+export QUILTRC="$TOP/scripts/quiltrc"
+export QUILT_PATCHES="$TOP/patches"
+export QUILT_SERIES="$TOP/series"
