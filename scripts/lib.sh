@@ -52,3 +52,6 @@ kbuild_lock() {
 export QUILTRC="$TOP/scripts/quiltrc"
 export QUILT_PATCHES="$TOP/patches"
 export QUILT_SERIES="$TOP/series"
+
+# The kselftest collections the rig builds, installs and runs.
+SELFTESTS=${SELFTESTS:-dmabuf-heaps tee}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Fresh copy of the pristine tree in $TREE, then the whole series with fuzz 0.
+# Usage: apply.sh [TREE] [STOP_AFTER_PATCH]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tree=${1:-$BUILD/tree}
+upto=${2:-}
+src=$(pristine_dir)
+[ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null
+
+mkdir -p "$tree"
+# rsync restores only what differs from the pristine tree.  Files it
+# restores go back to their old mtime; touch them so that objects built
+# from a previous series in the O= directories are not taken as current.
+changed=$(rsync -a --delete --exclude=/.unpacked --out-format='%n' \
+	"$src/" "$tree/")
+if [ -n "$changed" ]; then
+	(cd "$tree" && grep -v '/$' <<<"$changed" | xargs -r -d '\n' touch --no-create --)
+fi
+
+cd "$tree"
+rm -rf .pc
+listed=$(grep -cEv '^[[:space:]]*(#|$)' "$QUILT_SERIES" || true)
+if [ "$listed" = 0 ]; then
+	note "series is empty: pristine tree only"
+	exit 0
+fi
+if [ -n "$upto" ]; then
+	set -- "$upto"
+else
+	set -- -a
+fi
+if ! out=$(quilt push -q --fuzz=0 "$@" 2>&1); then
+	echo "$out" >&2
+	bad=$(quilt next 2>/dev/null || true)
+	# Force it to get the rejects, show them, and leave the tree unforced.
+	quilt push -f -q --fuzz=0 >/dev/null 2>&1 || true
+	find . -name '*.rej' -print -exec cat {} \; >&2
+	quilt pop -f -q >/dev/null 2>&1 || true
+	die "patch ${bad:-?} does not apply with fuzz 0 to Debian $(debian_version)"
+fi
+note "applied $(quilt applied 2>/dev/null | wc -l) patches in $tree"

@@ -1,0 +1,54 @@
+#!/bin/bash
+# Configure and build the kernel of TREE for ARCH out of tree, with ccache.
+# Usage: build.sh ARCH [TREE] [OUT]
+# Fragments: configs/base-ARCH, tee-protmem(-ARCH), debug, and every
+# kselftest config of the suites we run.  A symbol that Kconfig drops is an
+# error.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+arch=${1:?ARCH}
+tree=${2:-$BUILD/tree}
+out=${3:-$BUILD/out/$arch}
+ka=$(karch "$arch")
+cross=$(cross_compile "$arch")
+
+frags=("$TOP/configs/base-$arch.config" "$TOP/configs/tee-protmem.config")
+[ ! -f "$TOP/configs/tee-protmem-$arch.config" ] ||
+	frags+=("$TOP/configs/tee-protmem-$arch.config")
+[ "${DEBUG:-1}" = 0 ] || frags+=("$TOP/configs/debug.config")
+for t in $SELFTESTS; do
+	[ ! -f "$tree/tools/testing/selftests/$t/config" ] ||
+		frags+=("$tree/tools/testing/selftests/$t/config")
+done
+
+export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+export CCACHE_BASEDIR=$BUILD
+export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-@0}"
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+kmake() {
+	make -s -C "$tree" O="$out" ARCH="$ka" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
+}
+
+kbuild_lock
+mkdir -p "$out"
+# Regenerate .config only when a fragment changed, to keep builds warm.
+stamp="$out/.rig-config"
+want=$(cat "${frags[@]}" | sha256sum)
+if [ ! -f "$out/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	note "configuring $arch: ${frags[*]##*/}"
+	kmake tinyconfig >/dev/null
+	(cd "$out" && "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" \
+		"$out/.config" "${frags[@]}" >/dev/null)
+	kmake olddefconfig >/dev/null
+	"$TOP/scripts/check-config.sh" "$out/.config" "${frags[@]}"
+	echo "$want" >"$stamp"
+fi
+note "building $arch in $out"
+kmake ${W:+W=$W} ${C:+C=$C} all
+if grep -q '^CONFIG_MODULES=y' "$out/.config"; then
+	rm -rf "$out/modinst"
+	kmake INSTALL_MOD_PATH="$out/modinst" modules_install >/dev/null
+fi
+note "built $(make -s -C "$tree" kernelversion) for $arch: $out/$(kmake image_name)"

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Check that every symbol the fragments set is set so in the final .config.
+# Usage: check-config.sh .config fragment...
+set -euo pipefail
+
+config=$1
+shift
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		sym=${line%%=*}
+		;;
+	"# CONFIG_"*" is not set")
+		sym=${line#\# }
+		sym=${sym%% *}
+		;;
+	*) continue ;;
+	esac
+	got=$(grep -E "^(# )?${sym}[= ]" "$config" || true)
+	if [ "$line" = "# $sym is not set" ]; then
+		case "$got" in "$sym="[ym]) ;; *) continue ;; esac
+	elif [ "$got" = "$line" ]; then
+		continue
+	fi
+	echo "error: $line requested, .config has '${got:-nothing}'" >&2
+	bad=1
+done < <(cat "$@")
+exit $bad
