@@ -60,7 +60,7 @@ if [ "$mode" = shell ]; then
 fi
 set +e
 timeout -k 10 "$timeout" "${qemu[@]}" -append "$append" </dev/null |
-	tr -d '\r' | tee "$log"
+	tr -d '\r' | if [ -n "${QUIET:-}" ]; then cat >"$log"; else tee "$log"; fi
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" != 124 ] || { echo "error: $arch guest timed out after ${timeout}s" >&2; exit 1; }

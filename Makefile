@@ -1,0 +1,64 @@
+# TEE protected DMA-buf heaps for Debian's linux-source-6.12: the one entry
+# point.  `make help` lists the targets.
+
+ARCH ?= x86_64
+EXTRA ?=
+GUEST_CMD ?=
+export EXTRA GUEST_CMD
+
+S := scripts
+ARCHES := x86_64 arm64
+
+.PHONY: help deps source apply build initramfs run shell check lint bisect \
+	kunit deb send-email selftest-patch clean
+
+help: ## list the targets
+	@echo "Targets (ARCH=x86_64|arm64, default x86_64):"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		sed 's/^\([a-z-]*\):.*## /  \1\t/' | expand -t 18
+
+deps: ## install the missing Debian packages (apt-get; prints the sudo command as a user)
+	@$(S)/deps.sh
+
+source: deps ## unpack /usr/src/linux-source-6.12.tar.xz once per Debian version, print it
+	@$(S)/source.sh
+
+apply: deps ## fresh copy of the pristine tree in build/tree + quilt push -a --fuzz=0
+	@$(S)/apply.sh
+
+build: apply ## configure (configs/ fragments, checked) and build the kernel for ARCH
+	@$(S)/build.sh $(ARCH)
+
+initramfs: build ## busybox + installed kselftests + modules (+ EXTRA dir, GUEST_CMD)
+	@$(S)/initramfs.sh $(ARCH)
+
+run: initramfs ## boot the ARCH guest in QEMU, run the kselftests (then GUEST_CMD)
+	@$(S)/qemu.sh $(ARCH) $(if $(GUEST_CMD),$(if $(NOTESTS),cmd,tests),tests)
+	@$(S)/results.sh $(ARCH) build/logs/$(ARCH)-console.log
+
+shell: initramfs ## boot the ARCH guest with an interactive shell (exit powers off)
+	@$(S)/qemu.sh $(ARCH) shell
+
+check: deps ## lint + build and run both arches + kunit; last line: N passed, N failed, N skipped
+	@$(S)/check.sh
+
+lint: deps ## series <-> patches/, fuzz 0, checkpatch --strict, selftest patch sync, shellcheck
+	@$(S)/lint.sh
+
+bisect: deps ## build every prefix of the series on x86_64 and arm64 (incrementally)
+	@$(S)/bisect.sh
+
+kunit: apply ## run the series' KUnit suites with kunit.py under QEMU
+	@$(S)/kunit.sh
+
+deb: apply ## bindeb-pkg of the patched tree (CONFIG=small|debian; debian takes hours)
+	@$(S)/deb.sh
+
+send-email: deps ## format-patch + cover letter + get_maintainer + checkpatch; --dry-run unless DRY_RUN=0
+	@$(S)/send-email.sh
+
+selftest-patch: ## regenerate the selftests/tee patch from selftests/tee/
+	@$(S)/selftest-patch.sh
+
+clean: ## remove build outputs (keeps the pristine source and ccache)
+	rm -rf build/tree build/out build/bisect-* build/kunit-* build/logs build/deb build/send

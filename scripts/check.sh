@@ -1,0 +1,42 @@
+#!/bin/bash
+# The full gate: lint, then build + boot + kselftests on every arch, then
+# KUnit.  A step that breaks counts as one failure; the last line is the
+# totals over every TAP result: "N passed, N failed, N skipped".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+arches=${ARCHES:-x86_64 arm64}
+logs=$BUILD/logs
+mkdir -p "$logs"
+rm -f "$logs"/*.counts
+extra_fail=0
+step() {
+	local what=$1
+	shift
+	local t0=$SECONDS
+	if "$@"; then
+		note "$what: ok ($((SECONDS - t0)) s)"
+	else
+		note "$what: FAILED ($((SECONDS - t0)) s)"
+		extra_fail=$((extra_fail + 1))
+		return 1
+	fi
+}
+
+step lint "$TOP/scripts/lint.sh" || true
+for a in $arches; do
+	step "build $a" "$TOP/scripts/build.sh" "$a" || continue
+	step "initramfs $a" "$TOP/scripts/initramfs.sh" "$a" || continue
+	if step "boot $a" env QUIET=1 "$TOP/scripts/qemu.sh" "$a" tests; then
+		grep -E '^(not )?ok [0-9]+ selftests: ' "$logs/$a-console.log" || true
+	fi
+	"$TOP/scripts/results.sh" "$a" "$logs/$a-console.log" || true
+done
+step kunit env QUIET=1 "$TOP/scripts/kunit.sh" >/dev/null || true
+[ ! -f "$logs/kunit.log.counts" ] || tail -n1 "$logs/kunit.log" | sed 's/\x1b\[[0-9;]*m//g'
+
+read -r pass fail skip < <(cat "$logs"/*.counts 2>/dev/null |
+	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
+fail=$((fail + extra_fail))
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

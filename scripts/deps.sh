@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install the Debian packages the rig needs (apt-get).  As root it installs
+# what is missing; as a user it prints the command to run and stops.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PKGS="linux-source-6.12 linux-config-6.12 quilt qemu-system-x86 qemu-system-arm
+gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu make busybox-static
+libkmod-dev libcap-dev sparse ccache shellcheck bc flex bison libelf-dev
+libssl-dev cpio dwarves kmod rsync python3 git git-email dpkg-dev fakeroot"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+foreign=0
+dpkg --print-foreign-architectures | grep -qx arm64 || foreign=1
+[ -n "$missing" ] || [ "$foreign" = 1 ] || exit 0
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing"
+[ "$foreign" = 0 ] || cmd="dpkg --add-architecture arm64 && $cmd"
+if [ "$(id -u)" != 0 ]; then
+	echo "Missing Debian packages or the arm64 architecture (for the arm64 guest's busybox and libraries):" >&2
+	echo "  sudo sh -c '$cmd'" >&2
+	exit 1
+fi
+note "installing:${missing:- (none)}${foreign:+; adding dpkg architecture arm64}"
+sh -c "$cmd"
