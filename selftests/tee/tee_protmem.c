@@ -1,0 +1,1798 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the TEE protected DMA-heaps and TEE_IOC_SHM_REGISTER_FD.
+ *
+ * The tests run against any TEE that registers "protected,*" DMA-heaps
+ * and offers OP-TEE's sdp_basic trusted application. On machines without
+ * one they load teesim (CONFIG_TEESIM), the simulated TEE, and use its
+ * debugfs statistics to prove that nothing leaked and its fault
+ * injection knobs to walk the error paths. Without a TEE device or a
+ * protected heap every test is skipped with the reason.
+ *
+ * Permissions: /dev/tee*, /dev/teepriv* and /dev/dma_heap/* are root
+ * only by default (mode 0600). The privilege tests expect that an
+ * unprivileged user can open a node exactly when its mode bits allow
+ * it, that CAP_DAC_OVERRIDE overrides the mode, and that a file
+ * descriptor opened before dropping privileges keeps working.
+ *
+ * Copyright (c) 2026 Seed 97216e93 maintainers
+ */
+
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <libkmod.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/tee.h>
+
+#include "../kselftest_harness.h"
+#include "tee_protmem.h"
+
+#define SZ_4K	4096UL
+#define SZ_64K	(64 * 1024UL)
+#define SZ_1M	(1024 * 1024UL)
+
+static const char * const heap_names[] = {
+	[1] = "protected,secure-video",
+	[2] = "protected,trusted-ui",
+	[3] = "protected,secure-video-record",
+};
+
+/* ---- sysfs, debugfs and module helpers ---- */
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Value of "key N" in a teesim stats file, or -1 */
+static long long sim_stat(const char *file, const char *key)
+{
+	char path[PATH_MAX], buf[4096], *line;
+	size_t klen = strlen(key);
+
+	snprintf(path, sizeof(path), TEESIM_DEBUGFS "/%s", file);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return atoll(line + klen + 1);
+	return -1;
+}
+
+static int sim_fault(const char *knob, int countdown)
+{
+	char path[PATH_MAX], val[16];
+
+	snprintf(path, sizeof(path), TEESIM_DEBUGFS "/%s", knob);
+	snprintf(val, sizeof(val), "%d", countdown);
+	return write_file(path, val);
+}
+
+static bool sim_present(void)
+{
+	return !access(TEESIM_DEBUGFS "/stats", R_OK);
+}
+
+/* Is teesim a loadable module (not built in, present on disk or loaded)? */
+static int sim_module_state(void)
+{
+	struct kmod_module *mod;
+	struct kmod_ctx *ctx;
+	int state = -ENOENT;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	if (!kmod_module_new_from_name(ctx, TEESIM_NAME, &mod)) {
+		state = kmod_module_get_initstate(mod);
+		kmod_module_unref(mod);
+	}
+	kmod_unref(ctx);
+	return state;
+}
+
+static int sim_load(void)
+{
+	struct kmod_module *mod;
+	struct kmod_ctx *ctx;
+	int rc;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	rc = kmod_module_new_from_name(ctx, TEESIM_NAME, &mod);
+	if (!rc) {
+		rc = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
+						     NULL);
+		kmod_module_unref(mod);
+	}
+	kmod_unref(ctx);
+	return rc;
+}
+
+static int sim_unload(void)
+{
+	struct kmod_module *mod;
+	struct kmod_ctx *ctx;
+	int rc;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	rc = kmod_module_new_from_name(ctx, TEESIM_NAME, &mod);
+	if (!rc) {
+		rc = kmod_module_remove_module(mod, 0);
+		kmod_module_unref(mod);
+	}
+	kmod_unref(ctx);
+	return rc;
+}
+
+/*
+ * Find the tee device node ("tee" or "teepriv") of driver @drv, or the
+ * first one of any driver when @drv is NULL.
+ */
+static int find_tee_dev(const char *drv, bool priv, char *node, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *prefix = priv ? "teepriv" : "tee";
+	struct dirent *de;
+	int rc = -ENODEV;
+	ssize_t n;
+	DIR *dir;
+
+	dir = opendir("/sys/class/tee");
+	if (!dir)
+		return -ENODEV;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) ||
+		    !isdigit(de->d_name[strlen(prefix)]))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/tee/%s/device/driver",
+			 de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (drv && strcmp(basename(link), drv))
+			continue;
+		snprintf(node, len, "/dev/%s", de->d_name);
+		rc = 0;
+		break;
+	}
+	closedir(dir);
+	return rc;
+}
+
+static bool teedev_ok = true;
+
+static void __attribute__((constructor)) suite_setup(void)
+{
+	struct stat st;
+
+	if (stat(DEBUGFS_ROOT "/kmemleak", &st) &&
+	    stat(DEBUGFS_ROOT "/tracing", &st))
+		mount("debugfs", DEBUGFS_ROOT, "debugfs", 0, NULL);
+	if (!sim_present() && sim_module_state() != KMOD_MODULE_BUILTIN)
+		sim_load();
+	teedev_ok = !access("/sys/class/tee", F_OK);
+}
+
+/* ---- TEE ioctl helpers ---- */
+
+static int tee_open(bool priv)
+{
+	char node[64];
+
+	if (find_tee_dev(sim_present() ? TEESIM_NAME : NULL, priv, node,
+			 sizeof(node)))
+		return -ENODEV;
+	return open(node, O_RDWR);
+}
+
+static int open_session(int fd, const uint8_t *uuid, uint32_t *session,
+			struct tee_result *res)
+{
+	struct tee_ioctl_open_session_arg arg = {
+		.clnt_login = TEE_IOCTL_LOGIN_PUBLIC,
+	};
+	struct tee_ioctl_buf_data buf = {
+		.buf_ptr = (uintptr_t)&arg,
+		.buf_len = sizeof(arg),
+	};
+	int rc;
+
+	memcpy(arg.uuid, uuid, sizeof(arg.uuid));
+	rc = ioctl(fd, TEE_IOC_OPEN_SESSION, &buf);
+	if (rc)
+		return -errno;
+	res->ret = arg.ret;
+	res->origin = arg.ret_origin;
+	*session = arg.session;
+	return 0;
+}
+
+static int close_session(int fd, uint32_t session)
+{
+	struct tee_ioctl_close_session_arg arg = { .session = session };
+
+	return ioctl(fd, TEE_IOC_CLOSE_SESSION, &arg) ? -errno : 0;
+}
+
+static void inv_init(struct tee_invoke *inv, uint32_t session, uint32_t cmd)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->arg.session = session;
+	inv->arg.func = cmd;
+	inv->arg.num_params = 4;
+}
+
+static void inv_memref(struct tee_invoke *inv, int n, uint64_t attr,
+		       int shm_id, uint64_t offs, uint64_t size)
+{
+	inv->params[n].attr = attr;
+	inv->params[n].a = offs;
+	inv->params[n].b = size;
+	inv->params[n].c = shm_id;
+}
+
+/* 0 with the result in @res, or -errno of the ioctl */
+static int inv_do(int fd, struct tee_invoke *inv, struct tee_result *res)
+{
+	struct tee_ioctl_buf_data buf = {
+		.buf_ptr = (uintptr_t)inv,
+		.buf_len = sizeof(inv->arg) +
+			   inv->arg.num_params * sizeof(inv->params[0]),
+	};
+
+	if (ioctl(fd, TEE_IOC_INVOKE, &buf))
+		return -errno;
+	res->ret = inv->arg.ret;
+	res->origin = inv->arg.ret_origin;
+	return 0;
+}
+
+static int norm_shm_alloc(int fd, size_t size, struct norm_shm *shm)
+{
+	struct tee_ioctl_shm_alloc_data data = { .size = size };
+	int shm_fd;
+
+	shm_fd = ioctl(fd, TEE_IOC_SHM_ALLOC, &data);
+	if (shm_fd < 0)
+		return -errno;
+	shm->va = mmap(NULL, data.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       shm_fd, 0);
+	if (shm->va == MAP_FAILED) {
+		close(shm_fd);
+		return -errno;
+	}
+	shm->fd = shm_fd;
+	shm->id = data.id;
+	shm->size = data.size;
+	return 0;
+}
+
+static void norm_shm_free(struct norm_shm *shm)
+{
+	if (shm->va && shm->va != MAP_FAILED)
+		munmap(shm->va, shm->size);
+	if (shm->fd >= 0)
+		close(shm->fd);
+	shm->va = NULL;
+	shm->fd = -1;
+}
+
+static int heap_alloc(int heap_fd, uint64_t len)
+{
+	struct dma_heap_allocation_data data = {
+		.len = len,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+
+	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data))
+		return -errno;
+	return data.fd;
+}
+
+static int register_fd(int tee_fd, int dmabuf_fd,
+		       struct tee_ioctl_shm_register_fd_data *data)
+{
+	int rc;
+
+	memset(data, 0, sizeof(*data));
+	data->fd = dmabuf_fd;
+	rc = ioctl(tee_fd, TEE_IOC_SHM_REGISTER_FD, data);
+	return rc < 0 ? -errno : rc;
+}
+
+static int prot_buf_alloc(int heap_fd, int tee_fd, uint64_t len,
+			  struct prot_buf *buf)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	int rc;
+
+	buf->shm_fd = -1;
+	buf->dmabuf_fd = heap_alloc(heap_fd, len);
+	if (buf->dmabuf_fd < 0)
+		return buf->dmabuf_fd;
+	rc = register_fd(tee_fd, buf->dmabuf_fd, &data);
+	if (rc < 0) {
+		close(buf->dmabuf_fd);
+		buf->dmabuf_fd = -1;
+		return rc;
+	}
+	buf->shm_fd = rc;
+	buf->shm_id = data.id;
+	buf->size = data.size;
+	return 0;
+}
+
+static void prot_buf_free(struct prot_buf *buf)
+{
+	if (buf->shm_fd >= 0)
+		close(buf->shm_fd);
+	if (buf->dmabuf_fd >= 0)
+		close(buf->dmabuf_fd);
+	buf->shm_fd = -1;
+	buf->dmabuf_fd = -1;
+}
+
+/* ---- standalone tests ---- */
+
+TEST(uapi_register_fd_abi)
+{
+	ASSERT_EQ(0xC018A408UL, (unsigned long)TEE_IOC_SHM_REGISTER_FD);
+	ASSERT_EQ(24, sizeof(struct tee_ioctl_shm_register_fd_data));
+	ASSERT_EQ(0, offsetof(struct tee_ioctl_shm_register_fd_data, fd));
+	ASSERT_EQ(8, offsetof(struct tee_ioctl_shm_register_fd_data, size));
+	ASSERT_EQ(16, offsetof(struct tee_ioctl_shm_register_fd_data, flags));
+	ASSERT_EQ(20, offsetof(struct tee_ioctl_shm_register_fd_data, id));
+	/* Neighbours must not move */
+	ASSERT_EQ(0xC018A409UL, (unsigned long)TEE_IOC_SHM_REGISTER);
+	ASSERT_EQ(0xC0184800UL, (unsigned long)DMA_HEAP_IOCTL_ALLOC);
+}
+
+TEST(teesim_discovery)
+{
+	struct tee_ioctl_version_data vers = { 0 };
+	char node[64], path[PATH_MAX], buf[64];
+	int fd;
+
+	if (!sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_EQ(0, find_tee_dev(TEESIM_NAME, false, node, sizeof(node)));
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, TEE_IOC_VERSION, &vers));
+	EXPECT_EQ(TEESIM_IMPL_ID, vers.impl_id);
+	EXPECT_EQ(TEE_GEN_CAP_GP | TEE_GEN_CAP_REG_MEM |
+		  TEE_GEN_CAP_MEMREF_NULL, vers.gen_caps);
+	close(fd);
+
+	snprintf(path, sizeof(path), "/sys/class/tee/%s/implementation_id",
+		 node + 5);
+	ASSERT_EQ(0, read_file(path, buf, sizeof(buf)));
+	EXPECT_EQ(TEESIM_IMPL_ID, atoi(buf));
+}
+
+TEST(teesim_supplicant_device)
+{
+	struct tee_ioctl_version_data vers = { 0 };
+	char node[64];
+	struct stat st;
+	int fd;
+
+	if (!sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_EQ(0, find_tee_dev(TEESIM_NAME, true, node, sizeof(node)));
+	ASSERT_EQ(0, stat(node, &st));
+	/* Nobody but root may act as the supplicant by default */
+	EXPECT_EQ(0, st.st_mode & 0077) TH_LOG("%s mode %o", node, st.st_mode);
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, TEE_IOC_VERSION, &vers));
+	EXPECT_EQ(TEE_GEN_CAP_PRIVILEGED, vers.gen_caps);
+	close(fd);
+}
+
+/* ---- the sdp_basic trusted application, without protected memory ---- */
+
+FIXTURE(ta)
+{
+	int fd;
+	uint32_t session;
+};
+
+FIXTURE_SETUP(ta)
+{
+	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	struct tee_result res;
+
+	self->fd = -1;
+	if (!teedev_ok)
+		SKIP(return, "no TEE device (load teesim or a TEE driver)");
+	self->fd = tee_open(false);
+	if (self->fd < 0)
+		SKIP(return, "no TEE client device");
+	ASSERT_EQ(0, open_session(self->fd, uuid, &self->session, &res));
+	if (res.ret == TEEC_ERROR_ITEM_NOT_FOUND)
+		SKIP(return, "sdp_basic TA not available");
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+}
+
+FIXTURE_TEARDOWN(ta)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (sim_present())
+		EXPECT_EQ(0, sim_stat("stats", "sessions"));
+}
+
+TEST_F(ta, unknown_uuid)
+{
+	uint8_t uuid[16] = { 0xde, 0xad };
+	struct tee_result res;
+	uint32_t s;
+
+	ASSERT_EQ(0, open_session(self->fd, uuid, &s, &res));
+	EXPECT_EQ(TEEC_ERROR_ITEM_NOT_FOUND, res.ret);
+	EXPECT_NE(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+}
+
+TEST_F(ta, invoke_tests_pta_unreachable)
+{
+	static const uint8_t uuid[] = INVOKE_TESTS_PTA_UUID;
+	struct tee_result res;
+	uint32_t s;
+
+	ASSERT_EQ(0, open_session(self->fd, uuid, &s, &res));
+	EXPECT_NE(TEEC_SUCCESS, res.ret);
+	if (res.ret == TEEC_SUCCESS)
+		close_session(self->fd, s);
+}
+
+TEST_F(ta, close_session_twice)
+{
+	ASSERT_EQ(0, close_session(self->fd, self->session));
+	EXPECT_EQ(-EINVAL, close_session(self->fd, self->session));
+}
+
+TEST_F(ta, invoke_closed_session)
+{
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	ASSERT_EQ(0, close_session(self->fd, self->session));
+	inv_init(&inv, self->session, SDP_CMD_TRANSFORM);
+	EXPECT_EQ(-EINVAL, inv_do(self->fd, &inv, &res));
+}
+
+TEST_F(ta, unknown_command)
+{
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	inv_init(&inv, self->session, 42);
+	ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+	EXPECT_EQ(TEEC_ERROR_BAD_PARAMETERS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+}
+
+TEST_F(ta, wrong_param_types)
+{
+	static const uint32_t cmds[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct norm_shm shm = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+	unsigned int n;
+
+	ASSERT_EQ(0, norm_shm_alloc(self->fd, SZ_4K, &shm));
+	for (n = 0; n < sizeof(cmds) / sizeof(cmds[0]); n++) {
+		/* No command takes a value nor four memrefs */
+		inv_init(&inv, self->session, cmds[n]);
+		inv.params[0].attr = VAL_IN;
+		inv_memref(&inv, 1, MEM_IN, shm.id, 0, 16);
+		inv_memref(&inv, 2, MEM_IN, shm.id, 0, 16);
+		ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+		EXPECT_EQ(TEEC_ERROR_BAD_PARAMETERS, res.ret)
+			TH_LOG("cmd %u", cmds[n]);
+		EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	}
+	norm_shm_free(&shm);
+}
+
+TEST_F(ta, protected_side_not_protected)
+{
+	struct norm_shm shm = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	ASSERT_EQ(0, norm_shm_alloc(self->fd, SZ_4K, &shm));
+	/* TRANSFORM on normal memory: the TA must refuse it */
+	inv_init(&inv, self->session, SDP_CMD_TRANSFORM);
+	inv_memref(&inv, 0, MEM_INOUT, shm.id, 0, 64);
+	memset(shm.va, 0x5a, 64);
+	ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+	EXPECT_NE(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	EXPECT_EQ(0x5a, shm.va[0]);
+	norm_shm_free(&shm);
+}
+
+TEST_F(ta, fault_invoke)
+{
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	if (!sim_present())
+		SKIP(return, "fault injection needs teesim");
+	ASSERT_EQ(0, sim_fault("fail_invoke", 1));
+	inv_init(&inv, self->session, 42);
+	ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+	EXPECT_EQ(TEEC_ERROR_COMMUNICATION, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_COMMS, res.origin);
+	/* One shot: the next invoke reaches the TA again */
+	inv_init(&inv, self->session, 42);
+	ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+}
+
+TEST_F(ta, sessions_counted)
+{
+	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	struct tee_result res;
+	uint32_t s[4];
+	int n;
+
+	if (!sim_present())
+		SKIP(return, "statistics need teesim");
+	for (n = 0; n < 4; n++) {
+		ASSERT_EQ(0, open_session(self->fd, uuid, &s[n], &res));
+		ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	}
+	EXPECT_EQ(5, sim_stat("stats", "sessions"));
+	EXPECT_LE(5, sim_stat("stats", "sessions_hwm"));
+	for (n = 0; n < 4; n++)
+		EXPECT_EQ(0, close_session(self->fd, s[n]));
+	EXPECT_EQ(1, sim_stat("stats", "sessions"));
+}
+
+/* ---- protected heaps: one variant per pool kind ---- */
+
+FIXTURE(protmem)
+{
+	char heap[PATH_MAX];
+	bool sim;
+	int heap_fd;
+	int tee_fd;
+	uint32_t session;
+	bool have_ta;
+	long long pool_size;
+};
+
+FIXTURE_VARIANT(protmem)
+{
+	const char *pool;		/* teesim debugfs directory */
+	const char *default_heap;	/* heap without teesim */
+	bool dynamic;
+};
+
+FIXTURE_VARIANT_ADD(protmem, static_pool)
+{
+	.pool = "static",
+	.default_heap = "protected,secure-video",
+	.dynamic = false,
+};
+
+FIXTURE_VARIANT_ADD(protmem, dynamic_pool)
+{
+	.pool = "dynamic",
+	.default_heap = "protected,trusted-ui",
+	.dynamic = true,
+};
+
+static long long pool_stat(const FIXTURE_VARIANT(protmem) *variant,
+			   const char *key)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/stats", variant->pool);
+	return sim_stat(file, key);
+}
+
+FIXTURE_SETUP(protmem)
+{
+	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	const char *name = variant->default_heap;
+	struct tee_result res;
+	long long id;
+
+	self->heap_fd = -1;
+	self->tee_fd = -1;
+	self->sim = sim_present();
+	if (self->sim) {
+		id = pool_stat(variant, "heap_id");
+		if (id < 1 || id > 3)
+			SKIP(return, "teesim has no %s pool", variant->pool);
+		name = heap_names[id];
+		self->pool_size = pool_stat(variant, "size");
+	}
+	snprintf(self->heap, sizeof(self->heap), DMA_HEAP_DIR "/%s", name);
+	self->heap_fd = open(self->heap, O_RDWR | O_CLOEXEC);
+	if (self->heap_fd < 0)
+		SKIP(return, "no protected heap %s (load teesim or enable the TEE's protected memory)",
+		     self->heap);
+	self->tee_fd = tee_open(false);
+	if (self->tee_fd < 0)
+		SKIP(return, "no TEE client device for %s", self->heap);
+	ASSERT_EQ(0, open_session(self->tee_fd, uuid, &self->session, &res));
+	self->have_ta = res.ret == TEEC_SUCCESS;
+}
+
+/* Wait for deferred releases, then check that everything is back */
+static void check_no_leak(struct __test_metadata *_metadata,
+			  const FIXTURE_VARIANT(protmem) *variant)
+{
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (!pool_stat(variant, "buffers") &&
+		    !sim_stat("stats", "sessions") &&
+		    !sim_stat("stats", "shm_pool") &&
+		    !sim_stat("stats", "shm_registered"))
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, pool_stat(variant, "buffers"));
+	EXPECT_EQ(0, pool_stat(variant, "bytes"));
+	EXPECT_EQ(0, sim_stat("stats", "sessions"));
+	EXPECT_EQ(0, sim_stat("stats", "shm_pool"));
+	EXPECT_EQ(0, sim_stat("stats", "shm_registered"));
+	if (variant->dynamic)
+		EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+}
+
+FIXTURE_TEARDOWN(protmem)
+{
+	if (self->tee_fd >= 0)
+		close(self->tee_fd);
+	if (self->heap_fd >= 0)
+		close(self->heap_fd);
+	if (self->sim && self->heap_fd >= 0) {
+		sim_fault("fail_lend", 0);
+		sim_fault("fail_reclaim", 0);
+		sim_fault("fail_alloc", 0);
+		sim_fault("fail_invoke", 0);
+		check_no_leak(_metadata, variant);
+	}
+}
+
+#define NEED_TA() do {							\
+	if (!self->have_ta)						\
+		SKIP(return, "sdp_basic TA not available");		\
+} while (0)
+
+#define NEED_SIM() do {							\
+	if (!self->sim)							\
+		SKIP(return, "needs teesim's debugfs");			\
+} while (0)
+
+static int inject(int fd, uint32_t s, int src_id, uint64_t src_offs,
+		  uint64_t len, int dst_id, uint64_t dst_offs,
+		  uint64_t dst_len, struct tee_invoke *inv,
+		  struct tee_result *res)
+{
+	inv_init(inv, s, SDP_CMD_INJECT);
+	inv_memref(inv, 0, MEM_IN, src_id, src_offs, len);
+	inv_memref(inv, 1, MEM_OUT, dst_id, dst_offs, dst_len);
+	return inv_do(fd, inv, res);
+}
+
+static int transform(int fd, uint32_t s, int id, uint64_t offs,
+		     uint64_t len, struct tee_result *res)
+{
+	struct tee_invoke inv;
+
+	inv_init(&inv, s, SDP_CMD_TRANSFORM);
+	inv_memref(&inv, 0, MEM_INOUT, id, offs, len);
+	return inv_do(fd, &inv, res);
+}
+
+static int dump(int fd, uint32_t s, int src_id, uint64_t src_offs,
+		uint64_t len, int dst_id, uint64_t dst_offs, uint64_t dst_len,
+		struct tee_invoke *inv, struct tee_result *res)
+{
+	inv_init(inv, s, SDP_CMD_DUMP);
+	inv_memref(inv, 0, MEM_IN, src_id, src_offs, len);
+	inv_memref(inv, 1, MEM_OUT, dst_id, dst_offs, dst_len);
+	return inv_do(fd, inv, res);
+}
+
+/* xtest's sdp_basic loop: inject, transform, dump and compare */
+static void round_trip(struct __test_metadata *_metadata, int fd, uint32_t s,
+		       struct prot_buf *pb, uint64_t offs, uint64_t len,
+		       unsigned int seed)
+{
+	struct norm_shm in = { .fd = -1 }, out = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+	uint64_t n;
+
+	ASSERT_EQ(0, norm_shm_alloc(fd, len, &in));
+	ASSERT_EQ(0, norm_shm_alloc(fd, len, &out));
+	srand(seed);
+	for (n = 0; n < len; n++)
+		in.va[n] = rand();
+	memset(out.va, 0, len);
+
+	ASSERT_EQ(0, inject(fd, s, in.id, 0, len, pb->shm_id, offs, len,
+			    &inv, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	ASSERT_EQ(0, transform(fd, s, pb->shm_id, offs, len, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	ASSERT_EQ(0, dump(fd, s, pb->shm_id, offs, len, out.id, 0, len,
+			  &inv, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	EXPECT_EQ(len, inv.params[1].b);
+
+	for (n = 0; n < len; n++)
+		if ((uint8_t)(~in.va[n] + 1) != out.va[n])
+			break;
+	EXPECT_EQ(len, n) TH_LOG("mismatch at byte %llu",
+				 (unsigned long long)n);
+	norm_shm_free(&in);
+	norm_shm_free(&out);
+}
+
+/* Dump @len bytes at @offs and check they are all zero */
+static void expect_zeroed(struct __test_metadata *_metadata, int fd,
+			  uint32_t s, struct prot_buf *pb, uint64_t offs,
+			  uint64_t len)
+{
+	struct norm_shm out = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+	uint64_t n;
+
+	ASSERT_EQ(0, norm_shm_alloc(fd, len, &out));
+	memset(out.va, 0xee, len);
+	ASSERT_EQ(0, dump(fd, s, pb->shm_id, offs, len, out.id, 0, len,
+			  &inv, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	for (n = 0; n < len; n++)
+		if (out.va[n])
+			break;
+	EXPECT_EQ(len, n) TH_LOG("stale data at byte %llu",
+				 (unsigned long long)n);
+	norm_shm_free(&out);
+}
+
+static void fill_protected(struct __test_metadata *_metadata, int fd,
+			   uint32_t s, struct prot_buf *pb, uint8_t val)
+{
+	struct norm_shm in = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	ASSERT_EQ(0, norm_shm_alloc(fd, pb->size, &in));
+	memset(in.va, val, pb->size);
+	ASSERT_EQ(0, inject(fd, s, in.id, 0, pb->size, pb->shm_id, 0,
+			    pb->size, &inv, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	norm_shm_free(&in);
+}
+
+TEST_F(protmem, heap_discovery)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(self->heap, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0, strncmp(basename(self->heap), "protected,", 10));
+	if (self->sim) {
+		EXPECT_LT(0, self->pool_size);
+		EXPECT_EQ(0, self->pool_size % SZ_4K);
+	}
+}
+
+TEST_F(protmem, alloc_zero_einval)
+{
+	EXPECT_EQ(-EINVAL, heap_alloc(self->heap_fd, 0));
+}
+
+TEST_F(protmem, alloc_bad_flags)
+{
+	struct dma_heap_allocation_data data = {
+		.len = SZ_4K,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+		.heap_flags = 1,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->heap_fd, DMA_HEAP_IOCTL_ALLOC, &data));
+	EXPECT_EQ(EINVAL, errno);
+	data.heap_flags = 0;
+	data.fd_flags = O_APPEND;
+	EXPECT_EQ(-1, ioctl(self->heap_fd, DMA_HEAP_IOCTL_ALLOC, &data));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(protmem, alloc_sizes)
+{
+	static const uint64_t sizes[] = { 1, SZ_4K, 5000, 17000, SZ_64K + 1 };
+	struct prot_buf pb;
+	unsigned int n;
+
+	for (n = 0; n < sizeof(sizes) / sizeof(sizes[0]); n++) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    sizes[n], &pb))
+			TH_LOG("size %llu", (unsigned long long)sizes[n]);
+		/* The heap rounds up to pages, REGISTER_FD reports that */
+		EXPECT_EQ((sizes[n] + SZ_4K - 1) & ~(SZ_4K - 1), pb.size);
+		if (self->sim) {
+			EXPECT_EQ(1, pool_stat(variant, "buffers"));
+			EXPECT_EQ(pb.size, pool_stat(variant, "bytes"));
+		}
+		prot_buf_free(&pb);
+	}
+}
+
+TEST_F(protmem, alloc_larger_than_pool)
+{
+	NEED_SIM();
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, self->pool_size + SZ_4K));
+	EXPECT_LE(1, pool_stat(variant, "alloc_failures"));
+}
+
+TEST_F(protmem, alloc_whole_pool)
+{
+	int fd;
+
+	NEED_SIM();
+	fd = heap_alloc(self->heap_fd, self->pool_size);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(self->pool_size, pool_stat(variant, "bytes"));
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
+	close(fd);
+}
+
+TEST_F(protmem, exhaustion_and_recovery)
+{
+	int fds[1024], n, count = 0, rc = 0;
+
+	for (n = 0; n < 1024; n++) {
+		rc = heap_alloc(self->heap_fd, SZ_64K);
+		if (rc < 0)
+			break;
+		fds[count++] = rc;
+	}
+	ASSERT_EQ(-ENOMEM, rc) TH_LOG("%d buffers of 64 KiB", count);
+	ASSERT_LT(0, count);
+	if (self->sim) {
+		EXPECT_EQ(count, pool_stat(variant, "buffers"));
+		EXPECT_LE(count, pool_stat(variant, "buffers_hwm"));
+		EXPECT_EQ(self->pool_size / SZ_64K, count);
+	}
+
+	/* Freeing one buffer makes room for exactly one */
+	close(fds[--count]);
+	rc = heap_alloc(self->heap_fd, SZ_64K);
+	ASSERT_LE(0, rc);
+	fds[count++] = rc;
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_64K));
+
+	while (count)
+		close(fds[--count]);
+	/* And everything comes back */
+	rc = heap_alloc(self->heap_fd, SZ_64K);
+	ASSERT_LE(0, rc);
+	close(rc);
+}
+
+TEST_F(protmem, no_mmap)
+{
+	int fd = heap_alloc(self->heap_fd, SZ_4K);
+	void *va;
+
+	ASSERT_LE(0, fd);
+	va = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, va);
+	if (va != MAP_FAILED)
+		munmap(va, SZ_4K);
+	va = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT_EQ(MAP_FAILED, va);
+	if (va != MAP_FAILED)
+		munmap(va, SZ_4K);
+	close(fd);
+}
+
+/*
+ * The heap has no begin/end_cpu_access, so the dma-buf core treats
+ * DMA_BUF_IOCTL_SYNC as a no-op, or a backend may refuse it. Either
+ * way it must not open a CPU path: mmap still fails afterwards and the
+ * protected data is unchanged.
+ */
+TEST_F(protmem, sync_gives_no_cpu_access)
+{
+	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START |
+					      DMA_BUF_SYNC_RW };
+	struct prot_buf pb;
+	void *va;
+	int rc;
+
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	rc = ioctl(pb.dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync);
+	EXPECT_TRUE(!rc || errno == EPERM || errno == EINVAL ||
+		    errno == ENOTTY) TH_LOG("sync: %s", strerror(errno));
+	va = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, pb.dmabuf_fd, 0);
+	EXPECT_EQ(MAP_FAILED, va);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	ioctl(pb.dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync);
+
+	/* Invalid sync flags are always refused */
+	sync.flags = 0x80;
+	EXPECT_EQ(-1, ioctl(pb.dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync));
+	EXPECT_EQ(EINVAL, errno);
+
+	if (self->have_ta)
+		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
+			      SZ_4K);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, register_fd)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	int dfd, sfd;
+
+	dfd = heap_alloc(self->heap_fd, 5000);
+	ASSERT_LE(0, dfd);
+	sfd = register_fd(self->tee_fd, dfd, &data);
+	ASSERT_LE(0, sfd);
+	EXPECT_EQ(8192, data.size);
+	EXPECT_LE(0, data.id);
+	/* Output flags are the kernel's TEE_SHM_DMA_BUF, as in mainline */
+	EXPECT_EQ(TEE_SHM_FLAG_DMA_BUF, data.flags);
+	close(sfd);
+	close(dfd);
+}
+
+TEST_F(protmem, register_fd_nonzero_flags)
+{
+	struct tee_ioctl_shm_register_fd_data data = { .flags = 1 };
+	int dfd;
+
+	dfd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, dfd);
+	data.fd = dfd;
+	EXPECT_EQ(-1, ioctl(self->tee_fd, TEE_IOC_SHM_REGISTER_FD, &data));
+	EXPECT_EQ(EINVAL, errno);
+	data.flags = TEE_IOCTL_SHM_DMA_BUF;
+	EXPECT_EQ(-1, ioctl(self->tee_fd, TEE_IOC_SHM_REGISTER_FD, &data));
+	EXPECT_EQ(EINVAL, errno);
+	close(dfd);
+}
+
+TEST_F(protmem, register_fd_bad_fd)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, -1, &data));
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, 100000, &data));
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, 1LL << 40, &data));
+}
+
+TEST_F(protmem, register_fd_not_dmabuf)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	int pfd[2];
+
+	ASSERT_EQ(0, pipe(pfd));
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, pfd[0], &data));
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, self->heap_fd, &data));
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, self->tee_fd, &data));
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+TEST_F(protmem, register_fd_system_heap)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	int hfd, dfd;
+
+	hfd = open(DMA_HEAP_DIR "/system", O_RDWR | O_CLOEXEC);
+	if (hfd < 0)
+		SKIP(return, "no system heap (CONFIG_DMABUF_HEAPS_SYSTEM)");
+	dfd = heap_alloc(hfd, SZ_4K);
+	ASSERT_LE(0, dfd);
+	/* Only buffers of the TEE's own heaps can be registered */
+	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, dfd, &data));
+	close(dfd);
+	close(hfd);
+}
+
+TEST_F(protmem, register_fd_on_supplicant_device)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	int pfd, dfd;
+
+	pfd = tee_open(true);
+	if (pfd < 0)
+		SKIP(return, "no privileged TEE device");
+	dfd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, dfd);
+	/* The buffer belongs to another tee_device */
+	EXPECT_EQ(-EINVAL, register_fd(pfd, dfd, &data));
+	close(dfd);
+	close(pfd);
+}
+
+TEST_F(protmem, register_fd_twice)
+{
+	struct tee_ioctl_shm_register_fd_data d1, d2;
+	struct prot_buf pb1, pb2;
+	int dfd, s1, s2;
+
+	NEED_TA();
+	dfd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, dfd);
+	s1 = register_fd(self->tee_fd, dfd, &d1);
+	ASSERT_LE(0, s1);
+	s2 = register_fd(self->tee_fd, dfd, &d2);
+	ASSERT_LE(0, s2);
+	EXPECT_NE(d1.id, d2.id);
+	EXPECT_EQ(d1.size, d2.size);
+
+	/* Both name the same memory */
+	pb1 = (struct prot_buf){ .dmabuf_fd = -1, .shm_fd = s1,
+				 .shm_id = d1.id, .size = d1.size };
+	pb2 = (struct prot_buf){ .dmabuf_fd = -1, .shm_fd = s2,
+				 .shm_id = d2.id, .size = d2.size };
+	fill_protected(_metadata, self->tee_fd, self->session, &pb1, 0);
+	close(dfd);
+	close(s1);
+	expect_zeroed(_metadata, self->tee_fd, self->session, &pb2, 0, SZ_4K);
+	if (self->sim)
+		EXPECT_EQ(1, pool_stat(variant, "buffers"));
+	close(s2);
+}
+
+TEST_F(protmem, register_fd_then_close_dmabuf)
+{
+	struct prot_buf pb;
+
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 17000, &pb));
+	/* As xtest does: the tee_shm keeps the dma-buf alive */
+	close(pb.dmabuf_fd);
+	pb.dmabuf_fd = -1;
+	if (self->sim)
+		EXPECT_EQ(1, pool_stat(variant, "buffers"));
+	round_trip(_metadata, self->tee_fd, self->session, &pb, 0, 17000, 1);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, register_fd_shm_no_mmap)
+{
+	struct prot_buf pb;
+	void *va;
+
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	va = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, pb.shm_fd, 0);
+	EXPECT_EQ(MAP_FAILED, va);
+	if (va != MAP_FAILED)
+		munmap(va, SZ_4K);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, round_trip_5000)
+{
+	struct prot_buf pb;
+	int n;
+
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 5000, &pb));
+	for (n = 0; n < 10; n++)
+		round_trip(_metadata, self->tee_fd, self->session, &pb, 0,
+			   5000 - 255, n);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, round_trip_offsets)
+{
+	static const uint64_t offs[] = { 1, 255, 4095, 4096, 4097 };
+	struct prot_buf pb;
+	unsigned int n;
+
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 17000, &pb));
+	for (n = 0; n < sizeof(offs) / sizeof(offs[0]); n++)
+		round_trip(_metadata, self->tee_fd, self->session, &pb,
+			   offs[n], 17000 - 4097, n);
+	/* The last byte alone is in bounds */
+	round_trip(_metadata, self->tee_fd, self->session, &pb, pb.size - 1,
+		   1, 7);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, round_trip_registered_normal_memory)
+{
+	struct tee_ioctl_shm_register_data reg = { 0 };
+	struct norm_shm out = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+	struct prot_buf pb;
+	uint8_t *mem;
+	int sfd, n;
+
+	NEED_TA();
+	mem = mmap(NULL, 3 * SZ_4K, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	for (n = 0; n < 6000; n++)
+		mem[100 + n] = n * 7;
+	/* Unaligned user memory spanning three pages */
+	reg.addr = (uintptr_t)mem + 100;
+	reg.length = 6000;
+	sfd = ioctl(self->tee_fd, TEE_IOC_SHM_REGISTER, &reg);
+	ASSERT_LE(0, sfd);
+	if (self->sim)
+		EXPECT_EQ(1, sim_stat("stats", "shm_registered"));
+
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 6000, &pb));
+	ASSERT_EQ(0, inject(self->tee_fd, self->session, reg.id, 0, 6000,
+			    pb.shm_id, 0, 6000, &inv, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, 6000, &out));
+	ASSERT_EQ(0, dump(self->tee_fd, self->session, pb.shm_id, 0, 6000,
+			  out.id, 0, 6000, &inv, &res));
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(0, memcmp(mem + 100, out.va, 6000));
+	norm_shm_free(&out);
+	prot_buf_free(&pb);
+	close(sfd);
+	munmap(mem, 3 * SZ_4K);
+}
+
+/* The out-of-bounds cases of xtest's sdp_basic, and overflows */
+TEST_F(protmem, out_of_bounds)
+{
+	struct {
+		uint64_t offs;
+		uint64_t len;
+	} cases[] = {
+		{ 0, 0 },	/* offsets relative to size, fixed below */
+		{ 0, 0 }, { 0, 0 }, { 0, 0 }, { 2, ~0ULL },
+		{ ~0ULL, 2 }, { 1ULL << 63, 1ULL << 63 },
+	};
+	struct tee_result res;
+	struct prot_buf pb;
+	unsigned int n;
+
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 17000, &pb));
+	cases[0].offs = pb.size - 1; cases[0].len = 2;
+	cases[1].offs = pb.size - 1; cases[1].len = 5000;
+	cases[2].offs = pb.size;     cases[2].len = 1;
+	cases[3].offs = pb.size;     cases[3].len = 4096;
+	for (n = 0; n < sizeof(cases) / sizeof(cases[0]); n++) {
+		/* Refused by the TEE core: the TA is never reached */
+		EXPECT_EQ(-EINVAL, transform(self->tee_fd, self->session,
+					     pb.shm_id, cases[n].offs,
+					     cases[n].len, &res))
+			TH_LOG("offs %#llx len %#llx",
+			       (unsigned long long)cases[n].offs,
+			       (unsigned long long)cases[n].len);
+	}
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, bad_shm_id)
+{
+	struct tee_result res;
+
+	EXPECT_EQ(-EINVAL, transform(self->tee_fd, self->session, 0x7ffffff0,
+				     0, 1, &res));
+}
+
+TEST_F(protmem, destination_not_protected)
+{
+	struct norm_shm in = { .fd = -1 }, out = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	NEED_TA();
+	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &in));
+	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &out));
+	memset(out.va, 0x11, SZ_4K);
+	memset(in.va, 0x22, SZ_4K);
+	ASSERT_EQ(0, inject(self->tee_fd, self->session, in.id, 0, SZ_4K,
+			    out.id, 0, SZ_4K, &inv, &res));
+	EXPECT_NE(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	EXPECT_EQ(0x11, out.va[0]);
+	norm_shm_free(&in);
+	norm_shm_free(&out);
+}
+
+TEST_F(protmem, normal_side_protected)
+{
+	struct prot_buf pa, pb;
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pa));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	/* Inject from protected memory: the source must be normal memory */
+	ASSERT_EQ(0, inject(self->tee_fd, self->session, pa.shm_id, 0, SZ_4K,
+			    pb.shm_id, 0, SZ_4K, &inv, &res));
+	EXPECT_NE(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	/* Dump into protected memory: the destination must be normal */
+	ASSERT_EQ(0, dump(self->tee_fd, self->session, pa.shm_id, 0, SZ_4K,
+			  pb.shm_id, 0, SZ_4K, &inv, &res));
+	EXPECT_NE(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	prot_buf_free(&pa);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, short_buffer)
+{
+	struct norm_shm shm = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+	struct prot_buf pb;
+
+	NEED_TA();
+	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &shm));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	ASSERT_EQ(0, inject(self->tee_fd, self->session, shm.id, 0, 1000,
+			    pb.shm_id, 0, 999, &inv, &res));
+	EXPECT_EQ(TEEC_ERROR_SHORT_BUFFER, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	EXPECT_EQ(1000, inv.params[1].b);
+	ASSERT_EQ(0, dump(self->tee_fd, self->session, pb.shm_id, 0, 1000,
+			  shm.id, 0, 10, &inv, &res));
+	EXPECT_EQ(TEEC_ERROR_SHORT_BUFFER, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+	EXPECT_EQ(1000, inv.params[1].b);
+	prot_buf_free(&pb);
+	norm_shm_free(&shm);
+}
+
+TEST_F(protmem, output_size_not_shrunk)
+{
+	struct norm_shm shm = { .fd = -1 };
+	struct tee_invoke inv;
+	struct tee_result res;
+	struct prot_buf pb;
+
+	NEED_TA();
+	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &shm));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	ASSERT_EQ(0, inject(self->tee_fd, self->session, shm.id, 0, 100,
+			    pb.shm_id, 0, SZ_4K, &inv, &res));
+	EXPECT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(SZ_4K, inv.params[1].b);
+	ASSERT_EQ(0, dump(self->tee_fd, self->session, pb.shm_id, 0, 100,
+			  shm.id, 0, SZ_4K, &inv, &res));
+	EXPECT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(SZ_4K, inv.params[1].b);
+	prot_buf_free(&pb);
+	norm_shm_free(&shm);
+}
+
+TEST_F(protmem, cleared_after_free)
+{
+	struct prot_buf keep, pb;
+	int n;
+
+	NEED_TA();
+	/* Keep the pool busy so a dynamic chunk is not reclaimed */
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K,
+				    &keep));
+	for (n = 0; n < 4; n++) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    SZ_64K, &pb));
+		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
+			      pb.size);
+		fill_protected(_metadata, self->tee_fd, self->session, &pb,
+			       0xa5);
+		prot_buf_free(&pb);
+	}
+	prot_buf_free(&keep);
+}
+
+TEST_F(protmem, cleared_after_reclaim)
+{
+	struct prot_buf pb;
+	int n;
+
+	NEED_TA();
+	for (n = 0; n < 3; n++) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    SZ_64K, &pb));
+		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
+			      pb.size);
+		fill_protected(_metadata, self->tee_fd, self->session, &pb,
+			       0x3c);
+		prot_buf_free(&pb);
+		if (self->sim && variant->dynamic)
+			EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	}
+}
+
+TEST_F(protmem, lend_and_reclaim)
+{
+	long long lends, reclaims;
+	struct prot_buf a, b;
+
+	NEED_SIM();
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	lends = pool_stat(variant, "lends");
+	reclaims = pool_stat(variant, "reclaims");
+	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &a));
+	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &b));
+	/* One chunk serves both buffers */
+	EXPECT_EQ(lends + 1, pool_stat(variant, "lends"));
+	prot_buf_free(&a);
+	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	prot_buf_free(&b);
+	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(reclaims + 1, pool_stat(variant, "reclaims"));
+}
+
+TEST_F(protmem, close_orders)
+{
+	struct prot_buf pb;
+	int tfd;
+
+	/* shm first, then dma-buf */
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	close(pb.shm_fd);
+	close(pb.dmabuf_fd);
+
+	/* dma-buf first, then shm */
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	close(pb.dmabuf_fd);
+	close(pb.shm_fd);
+
+	/* tee context first: the shm fd still holds everything */
+	tfd = tee_open(false);
+	ASSERT_LE(0, tfd);
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, tfd, SZ_4K, &pb));
+	close(tfd);
+	close(pb.dmabuf_fd);
+	if (self->sim)
+		EXPECT_EQ(1, pool_stat(variant, "buffers"));
+	close(pb.shm_fd);
+
+	/* heap fd first: buffers do not depend on it */
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	close(self->heap_fd);
+	self->heap_fd = open(self->heap, O_RDWR | O_CLOEXEC);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, fork)
+{
+	struct prot_buf pb;
+	int status;
+	pid_t pid;
+
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 8192, &pb));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Same context, same session, same shm id in the child */
+		round_trip(_metadata, self->tee_fd, self->session, &pb, 0,
+			   8192, 3);
+		prot_buf_free(&pb);
+		close(self->tee_fd);
+		_exit(_metadata->exit_code == KSFT_FAIL ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	/* The child's closes did not free the parent's buffer */
+	round_trip(_metadata, self->tee_fd, self->session, &pb, 0, 8192, 4);
+	prot_buf_free(&pb);
+}
+
+struct race {
+	int tee_fd;
+	uint32_t session;
+	int shm_id;
+	int stop;
+	int ok;
+	int refused;
+};
+
+static void *race_invoke(void *arg)
+{
+	struct race *r = arg;
+	struct tee_result res;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (transform(r->tee_fd, r->session, r->shm_id, 0, 64, &res))
+			__atomic_fetch_add(&r->refused, 1, __ATOMIC_RELAXED);
+		else if (res.ret == TEEC_SUCCESS)
+			__atomic_fetch_add(&r->ok, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+TEST_F(protmem, race_close_vs_invoke)
+{
+	struct race r = { .tee_fd = self->tee_fd, .session = self->session };
+	pthread_t th[2];
+	struct prot_buf pb;
+	int n, t;
+
+	NEED_TA();
+	for (n = 0; n < 20; n++) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    SZ_4K, &pb));
+		r.shm_id = pb.shm_id;
+		r.stop = 0;
+		for (t = 0; t < 2; t++)
+			ASSERT_EQ(0, pthread_create(&th[t], NULL, race_invoke,
+						    &r));
+		usleep(1000);
+		/* Pull the buffer from under the invocations */
+		prot_buf_free(&pb);
+		usleep(1000);
+		__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+		for (t = 0; t < 2; t++)
+			pthread_join(th[t], NULL);
+	}
+	/* Once closed, the id is gone */
+	EXPECT_LT(0, r.refused);
+}
+
+TEST_F(protmem, race_close_session_vs_invoke)
+{
+	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	struct race r = { .tee_fd = self->tee_fd };
+	struct tee_result res;
+	struct prot_buf pb;
+	pthread_t th;
+	int n;
+
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	r.shm_id = pb.shm_id;
+	for (n = 0; n < 20; n++) {
+		ASSERT_EQ(0, open_session(self->tee_fd, uuid, &r.session,
+					  &res));
+		ASSERT_EQ(TEEC_SUCCESS, res.ret);
+		r.stop = 0;
+		ASSERT_EQ(0, pthread_create(&th, NULL, race_invoke, &r));
+		usleep(500);
+		EXPECT_EQ(0, close_session(self->tee_fd, r.session));
+		usleep(500);
+		__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(th, NULL);
+	}
+	EXPECT_LT(0, r.refused);
+	prot_buf_free(&pb);
+}
+
+TEST_F(protmem, fault_pool_alloc)
+{
+	int fd;
+
+	NEED_SIM();
+	ASSERT_EQ(0, sim_fault("fail_alloc", 1));
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
+	EXPECT_EQ(1, pool_stat(variant, "alloc_failures"));
+	EXPECT_EQ(0, pool_stat(variant, "buffers"));
+	if (variant->dynamic)
+		EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	/* The countdown: the second allocation from now fails */
+	ASSERT_EQ(0, sim_fault("fail_alloc", 2));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
+	close(fd);
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+TEST_F(protmem, fault_lend)
+{
+	int fd;
+
+	NEED_SIM();
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	ASSERT_EQ(0, sim_fault("fail_lend", 1));
+	EXPECT_EQ(-EIO, heap_alloc(self->heap_fd, SZ_4K));
+	EXPECT_EQ(1, pool_stat(variant, "lend_failures"));
+	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(0, sim_stat("stats", "protected_ranges") -
+		     (sim_stat("static/stats", "size") > 0));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	close(fd);
+}
+
+TEST_F(protmem, fault_reclaim)
+{
+	struct prot_buf pb;
+	int fd;
+
+	NEED_SIM();
+	if (!variant->dynamic)
+		SKIP(return, "static pools reclaim nothing");
+	ASSERT_EQ(0, sim_fault("fail_reclaim", 1));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* The secure world kept the chunk: it stays lent, nothing leaks */
+	EXPECT_EQ(1, pool_stat(variant, "reclaim_failures"));
+	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant, "buffers"));
+	/* and is reused, and reclaimed once the pool empties again */
+	if (self->have_ta) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    SZ_64K, &pb));
+		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
+			      pb.size);
+		prot_buf_free(&pb);
+	} else {
+		fd = heap_alloc(self->heap_fd, SZ_4K);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+}
+
+TEST_F(protmem, fault_invoke_with_buffer)
+{
+	struct tee_result res;
+	struct prot_buf pb;
+
+	NEED_SIM();
+	NEED_TA();
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	ASSERT_EQ(0, sim_fault("fail_invoke", 1));
+	ASSERT_EQ(0, transform(self->tee_fd, self->session, pb.shm_id, 0,
+			       SZ_4K, &res));
+	EXPECT_EQ(TEEC_ERROR_COMMUNICATION, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_COMMS, res.origin);
+	/* The shm references taken for the call were dropped */
+	prot_buf_free(&pb);
+}
+
+/*
+ * The backend cannot go away under a live buffer: unloading teesim is
+ * refused while one exists, and works once it is gone. The heap itself
+ * stays (dma-heaps cannot be removed) and refuses allocations until
+ * teesim is back.
+ */
+TEST_F(protmem, module_unload_with_live_buffer)
+{
+	struct prot_buf pb;
+	int rc, fd;
+
+	NEED_SIM();
+	if (sim_module_state() != KMOD_MODULE_LIVE)
+		SKIP(return, "teesim is not a loaded module");
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	close(self->tee_fd);
+	self->tee_fd = -1;
+	close(pb.dmabuf_fd);
+	pb.dmabuf_fd = -1;
+
+	rc = sim_unload();
+	EXPECT_TRUE(rc == -EAGAIN || rc == -EBUSY) TH_LOG("rmmod: %d", rc);
+	ASSERT_TRUE(sim_present());
+
+	prot_buf_free(&pb);
+	rc = sim_unload();
+	ASSERT_EQ(0, rc) TH_LOG("rmmod: %s", strerror(-rc));
+	EXPECT_FALSE(sim_present());
+
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	EXPECT_GT(0, fd);
+	if (fd >= 0)
+		close(fd);
+
+	ASSERT_EQ(0, sim_load());
+	ASSERT_TRUE(sim_present());
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Open @path as an unprivileged user, with only the capability @cap */
+static int open_unprivileged(const char *path, cap_value_t cap)
+{
+	int status, rc;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		cap_t caps = cap_init();
+
+		prctl(PR_SET_KEEPCAPS, 1);
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		if (cap >= 0) {
+			cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_SET);
+			cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_SET);
+		}
+		if (cap_set_proc(caps))
+			_exit(101);
+		rc = open(path, O_RDWR);
+		_exit(rc >= 0 ? 0 : errno == EACCES ? 2 : 3);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static bool others_rw(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && (st.st_mode & 0006) == 0006;
+}
+
+TEST_F(protmem, privilege_device_nodes)
+{
+	char node[64];
+	const char *paths[3] = { self->heap, node, NULL };
+	char pnode[64];
+	int n;
+
+	if (geteuid())
+		SKIP(return, "must run as root to drop privileges");
+	ASSERT_EQ(0, find_tee_dev(self->sim ? TEESIM_NAME : NULL, false, node,
+				  sizeof(node)));
+	if (!find_tee_dev(self->sim ? TEESIM_NAME : NULL, true, pnode,
+			  sizeof(pnode)))
+		paths[2] = pnode;
+	for (n = 0; n < 3 && paths[n]; n++) {
+		int want = others_rw(paths[n]) ? 0 : 2;
+
+		EXPECT_EQ(want, open_unprivileged(paths[n], -1))
+			TH_LOG("%s without capabilities", paths[n]);
+		EXPECT_EQ(0, open_unprivileged(paths[n], CAP_DAC_OVERRIDE))
+			TH_LOG("%s with CAP_DAC_OVERRIDE", paths[n]);
+	}
+}
+
+/* Drop to an unprivileged user without capabilities */
+static int drop_privileges(void)
+{
+	cap_t caps = cap_init();
+	int rc;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return -1;
+	rc = cap_set_proc(caps);
+	cap_free(caps);
+	return rc;
+}
+
+TEST_F(protmem, privilege_fd_survives_drop)
+{
+	struct prot_buf pb;
+	int status;
+	pid_t pid;
+
+	NEED_TA();
+	if (geteuid())
+		SKIP(return, "must run as root to drop privileges");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (drop_privileges())
+			_exit(10);
+		if (!others_rw(self->heap) && open(self->heap, O_RDWR) >= 0)
+			_exit(11);
+		/* Descriptors opened with privileges keep working */
+		if (prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb))
+			_exit(12);
+		round_trip(_metadata, self->tee_fd, self->session, &pb, 0,
+			   SZ_4K, 9);
+		prot_buf_free(&pb);
+		_exit(_metadata->exit_code == KSFT_FAIL ? 13 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Must be last: everything above has been freed */
+TEST(kmemleak_clean)
+{
+	char buf[65536], *p;
+	int fd, pass;
+	ssize_t n;
+
+	if (access(DEBUGFS_ROOT "/kmemleak", W_OK))
+		SKIP(return, "no kmemleak (CONFIG_DEBUG_KMEMLEAK)");
+	/* Objects must be a few seconds old to be reported */
+	for (pass = 0; pass < 2; pass++) {
+		ASSERT_EQ(0, write_file(DEBUGFS_ROOT "/kmemleak", "scan"));
+		if (!pass)
+			sleep(6);
+	}
+	fd = open(DEBUGFS_ROOT "/kmemleak", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ASSERT_LE(0, n);
+	buf[n] = '\0';
+	/* Only leaks in the TEE, dma-buf and heap code are ours */
+	p = strstr(buf, "tee");
+	if (!p)
+		p = strstr(buf, "dma_heap");
+	if (!p)
+		p = strstr(buf, "dma_buf");
+	EXPECT_EQ(NULL, p) TH_LOG("kmemleak:\n%s", buf);
+}
+
+TEST_HARNESS_MAIN
