@@ -9,6 +9,8 @@ upto=${2:-}
 src=$(pristine_dir)
 [ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null
 
+# Never change a tree under a running build.
+kbuild_lock
 mkdir -p "$tree"
 # rsync restores only what differs from the pristine tree.  Files it
 # restores go back to their old mtime; touch them so that objects built
