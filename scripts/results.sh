@@ -40,7 +40,7 @@ read -r pass fail skip < <(awk '
 	}
 	/^RIG: guest-cmd exit=/ {
 		rc = substr($0, 21) + 0
-		if (rc) { print "error: GUEST_CMD exited " rc > "/dev/stderr"; fail++ }
+		if (rc) { print "error: GUEST_CMD exited " rc > "/dev/stderr"; fail++ } else pass++
 	}
 	/^RIG: kselftest done/ { done = 1 }
 	END {
