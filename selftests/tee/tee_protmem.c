@@ -244,7 +244,7 @@ static int tee_open(bool priv)
 	return open(node, O_RDWR);
 }
 
-static int open_session(int fd, const uint8_t *uuid, uint32_t *session,
+static int open_session(int fd, const __u8 *uuid, __u32 *session,
 			struct tee_result *res)
 {
 	struct tee_ioctl_open_session_arg arg = {
@@ -268,14 +268,14 @@ static int open_session(int fd, const uint8_t *uuid, uint32_t *session,
 	return 0;
 }
 
-static int close_session(int fd, uint32_t session)
+static int close_session(int fd, __u32 session)
 {
 	struct tee_ioctl_close_session_arg arg = { .session = session };
 
 	return ioctl(fd, TEE_IOC_CLOSE_SESSION, &arg) ? -errno : 0;
 }
 
-static void inv_init(struct tee_invoke *inv, uint32_t session, uint32_t cmd)
+static void inv_init(struct tee_invoke *inv, __u32 session, __u32 cmd)
 {
 	memset(inv, 0, sizeof(*inv));
 	inv->arg.session = session;
@@ -283,8 +283,8 @@ static void inv_init(struct tee_invoke *inv, uint32_t session, uint32_t cmd)
 	inv->arg.num_params = 4;
 }
 
-static void inv_memref(struct tee_invoke *inv, int n, uint64_t attr,
-		       int shm_id, uint64_t offs, uint64_t size)
+static void inv_memref(struct tee_invoke *inv, int n, __u64 attr,
+		       int shm_id, __u64 offs, __u64 size)
 {
 	inv->params[n].attr = attr;
 	inv->params[n].a = offs;
@@ -340,7 +340,7 @@ static void norm_shm_free(struct norm_shm *shm)
 	shm->fd = -1;
 }
 
-static int heap_alloc(int heap_fd, uint64_t len)
+static int heap_alloc(int heap_fd, __u64 len)
 {
 	struct dma_heap_allocation_data data = {
 		.len = len,
@@ -363,7 +363,7 @@ static int register_fd(int tee_fd, int64_t dmabuf_fd,
 	return rc < 0 ? -errno : rc;
 }
 
-static int prot_buf_alloc(int heap_fd, int tee_fd, uint64_t len,
+static int prot_buf_alloc(int heap_fd, int tee_fd, __u64 len,
 			  struct prot_buf *buf)
 {
 	struct tee_ioctl_shm_register_fd_data data;
@@ -465,12 +465,12 @@ TEST(teesim_supplicant_device)
 FIXTURE(ta)
 {
 	int fd;
-	uint32_t session;
+	__u32 session;
 };
 
 FIXTURE_SETUP(ta)
 {
-	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	static const __u8 uuid[] = SDP_BASIC_UUID;
 	struct tee_result res;
 
 	self->fd = -1;
@@ -495,9 +495,9 @@ FIXTURE_TEARDOWN(ta)
 
 TEST_F(ta, unknown_uuid)
 {
-	uint8_t uuid[16] = { 0xde, 0xad };
+	__u8 uuid[16] = { 0xde, 0xad };
 	struct tee_result res;
-	uint32_t s;
+	__u32 s;
 
 	ASSERT_EQ(0, open_session(self->fd, uuid, &s, &res));
 	EXPECT_EQ(TEEC_ERROR_ITEM_NOT_FOUND, res.ret);
@@ -506,9 +506,9 @@ TEST_F(ta, unknown_uuid)
 
 TEST_F(ta, invoke_tests_pta_unreachable)
 {
-	static const uint8_t uuid[] = INVOKE_TESTS_PTA_UUID;
+	static const __u8 uuid[] = INVOKE_TESTS_PTA_UUID;
 	struct tee_result res;
-	uint32_t s;
+	__u32 s;
 
 	ASSERT_EQ(0, open_session(self->fd, uuid, &s, &res));
 	EXPECT_NE(TEEC_SUCCESS, res.ret);
@@ -545,14 +545,14 @@ TEST_F(ta, unknown_command)
 
 TEST_F(ta, wrong_param_types)
 {
-	static const uint32_t cmds[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const __u32 cmds[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct norm_shm shm = { .fd = -1 };
 	struct tee_invoke inv;
 	struct tee_result res;
 	unsigned int n;
 
 	ASSERT_EQ(0, norm_shm_alloc(self->fd, SZ_4K, &shm));
-	for (n = 0; n < sizeof(cmds) / sizeof(cmds[0]); n++) {
+	for (n = 0; n < ARRAY_SIZE(cmds); n++) {
 		/* No command takes a value nor four memrefs */
 		inv_init(&inv, self->session, cmds[n]);
 		inv.params[0].attr = VAL_IN;
@@ -604,9 +604,9 @@ TEST_F(ta, fault_invoke)
 
 TEST_F(ta, sessions_counted)
 {
-	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	static const __u8 uuid[] = SDP_BASIC_UUID;
 	struct tee_result res;
-	uint32_t s[4];
+	__u32 s[4];
 	int n;
 
 	if (!sim_present())
@@ -630,7 +630,7 @@ FIXTURE(protmem)
 	bool sim;
 	int heap_fd;
 	int tee_fd;
-	uint32_t session;
+	__u32 session;
 	bool have_ta;
 	long long pool_size;
 };
@@ -656,18 +656,17 @@ FIXTURE_VARIANT_ADD(protmem, dynamic_pool)
 	.dynamic = true,
 };
 
-static long long pool_stat(const FIXTURE_VARIANT(protmem) *variant,
-			   const char *key)
+static long long pool_stat(const char *pool, const char *key)
 {
 	char file[64];
 
-	snprintf(file, sizeof(file), "%s/stats", variant->pool);
+	snprintf(file, sizeof(file), "%s/stats", pool);
 	return sim_stat(file, key);
 }
 
 FIXTURE_SETUP(protmem)
 {
-	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	static const __u8 uuid[] = SDP_BASIC_UUID;
 	const char *name = variant->default_heap;
 	struct tee_result res;
 	long long id;
@@ -677,16 +676,17 @@ FIXTURE_SETUP(protmem)
 	ensure_backend();
 	self->sim = sim_present();
 	if (self->sim) {
-		id = pool_stat(variant, "heap_id");
+		id = pool_stat(variant->pool, "heap_id");
 		if (id < 1 || id > 3)
 			SKIP(return, "teesim has no %s pool", variant->pool);
 		name = heap_names[id];
-		self->pool_size = pool_stat(variant, "size");
+		self->pool_size = pool_stat(variant->pool, "size");
 	}
 	snprintf(self->heap, sizeof(self->heap), DMA_HEAP_DIR "/%s", name);
 	self->heap_fd = open(self->heap, O_RDWR | O_CLOEXEC);
 	if (self->heap_fd < 0)
-		SKIP(return, "no protected heap %s (load teesim or enable the TEE's protected memory)",
+		SKIP(return,
+		     "no protected heap %s (load teesim or enable the TEE's protected memory)",
 		     self->heap);
 	self->tee_fd = tee_open(false);
 	if (self->tee_fd < 0)
@@ -697,25 +697,25 @@ FIXTURE_SETUP(protmem)
 
 /* Wait for deferred releases, then check that everything is back */
 static void check_no_leak(struct __test_metadata *_metadata,
-			  const FIXTURE_VARIANT(protmem) *variant)
+			  const char *pool, bool dynamic)
 {
 	int tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		if (!pool_stat(variant, "buffers") &&
+		if (!pool_stat(pool, "buffers") &&
 		    !sim_stat("stats", "sessions") &&
 		    !sim_stat("stats", "shm_pool") &&
 		    !sim_stat("stats", "shm_registered"))
 			break;
 		usleep(10000);
 	}
-	EXPECT_EQ(0, pool_stat(variant, "buffers"));
-	EXPECT_EQ(0, pool_stat(variant, "bytes"));
+	EXPECT_EQ(0, pool_stat(pool, "buffers"));
+	EXPECT_EQ(0, pool_stat(pool, "bytes"));
 	EXPECT_EQ(0, sim_stat("stats", "sessions"));
 	EXPECT_EQ(0, sim_stat("stats", "shm_pool"));
 	EXPECT_EQ(0, sim_stat("stats", "shm_registered"));
-	if (variant->dynamic)
-		EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	if (dynamic)
+		EXPECT_EQ(0, pool_stat(pool, "lent_chunks"));
 }
 
 FIXTURE_TEARDOWN(protmem)
@@ -729,23 +729,16 @@ FIXTURE_TEARDOWN(protmem)
 		sim_fault("fail_reclaim", 0);
 		sim_fault("fail_alloc", 0);
 		sim_fault("fail_invoke", 0);
-		check_no_leak(_metadata, variant);
+		check_no_leak(_metadata, variant->pool, variant->dynamic);
 	}
 }
 
-#define NEED_TA() do {							\
-	if (!self->have_ta)						\
-		SKIP(return, "sdp_basic TA not available");		\
-} while (0)
+#define NO_TA	"sdp_basic TA not available"
+#define NO_SIM	"needs teesim's debugfs"
 
-#define NEED_SIM() do {							\
-	if (!self->sim)							\
-		SKIP(return, "needs teesim's debugfs");			\
-} while (0)
-
-static int inject(int fd, uint32_t s, int src_id, uint64_t src_offs,
-		  uint64_t len, int dst_id, uint64_t dst_offs,
-		  uint64_t dst_len, struct tee_invoke *inv,
+static int inject(int fd, __u32 s, int src_id, __u64 src_offs,
+		  __u64 len, int dst_id, __u64 dst_offs,
+		  __u64 dst_len, struct tee_invoke *inv,
 		  struct tee_result *res)
 {
 	inv_init(inv, s, SDP_CMD_INJECT);
@@ -754,8 +747,8 @@ static int inject(int fd, uint32_t s, int src_id, uint64_t src_offs,
 	return inv_do(fd, inv, res);
 }
 
-static int transform(int fd, uint32_t s, int id, uint64_t offs,
-		     uint64_t len, struct tee_result *res)
+static int transform(int fd, __u32 s, int id, __u64 offs,
+		     __u64 len, struct tee_result *res)
 {
 	struct tee_invoke inv;
 
@@ -764,8 +757,8 @@ static int transform(int fd, uint32_t s, int id, uint64_t offs,
 	return inv_do(fd, &inv, res);
 }
 
-static int dump(int fd, uint32_t s, int src_id, uint64_t src_offs,
-		uint64_t len, int dst_id, uint64_t dst_offs, uint64_t dst_len,
+static int dump(int fd, __u32 s, int src_id, __u64 src_offs,
+		__u64 len, int dst_id, __u64 dst_offs, __u64 dst_len,
 		struct tee_invoke *inv, struct tee_result *res)
 {
 	inv_init(inv, s, SDP_CMD_DUMP);
@@ -775,14 +768,14 @@ static int dump(int fd, uint32_t s, int src_id, uint64_t src_offs,
 }
 
 /* xtest's sdp_basic loop: inject, transform, dump and compare */
-static void round_trip(struct __test_metadata *_metadata, int fd, uint32_t s,
-		       struct prot_buf *pb, uint64_t offs, uint64_t len,
+static void round_trip(struct __test_metadata *_metadata, int fd, __u32 s,
+		       struct prot_buf *pb, __u64 offs, __u64 len,
 		       unsigned int seed)
 {
 	struct norm_shm in = { .fd = -1 }, out = { .fd = -1 };
 	struct tee_invoke inv;
 	struct tee_result res;
-	uint64_t n;
+	__u64 n;
 
 	ASSERT_EQ(0, norm_shm_alloc(fd, len, &in));
 	ASSERT_EQ(0, norm_shm_alloc(fd, len, &out));
@@ -805,7 +798,7 @@ static void round_trip(struct __test_metadata *_metadata, int fd, uint32_t s,
 	EXPECT_EQ(len, inv.params[1].b);
 
 	for (n = 0; n < len; n++)
-		if ((uint8_t)(~in.va[n] + 1) != out.va[n])
+		if ((__u8)(~in.va[n] + 1) != out.va[n])
 			break;
 	EXPECT_EQ(len, n) TH_LOG("mismatch at byte %llu",
 				 (unsigned long long)n);
@@ -815,13 +808,13 @@ static void round_trip(struct __test_metadata *_metadata, int fd, uint32_t s,
 
 /* Dump @len bytes at @offs and check they all are @val */
 static void expect_bytes(struct __test_metadata *_metadata, int fd,
-			 uint32_t s, struct prot_buf *pb, uint64_t offs,
-			 uint64_t len, uint8_t val)
+			 __u32 s, struct prot_buf *pb, __u64 offs,
+			 __u64 len, __u8 val)
 {
 	struct norm_shm out = { .fd = -1 };
 	struct tee_invoke inv;
 	struct tee_result res;
-	uint64_t n;
+	__u64 n;
 
 	ASSERT_EQ(0, norm_shm_alloc(fd, len, &out));
 	memset(out.va, ~val, len);
@@ -837,14 +830,14 @@ static void expect_bytes(struct __test_metadata *_metadata, int fd,
 }
 
 static void expect_zeroed(struct __test_metadata *_metadata, int fd,
-			  uint32_t s, struct prot_buf *pb, uint64_t offs,
-			  uint64_t len)
+			  __u32 s, struct prot_buf *pb, __u64 offs,
+			  __u64 len)
 {
 	expect_bytes(_metadata, fd, s, pb, offs, len, 0);
 }
 
 static void fill_protected(struct __test_metadata *_metadata, int fd,
-			   uint32_t s, struct prot_buf *pb, uint8_t val)
+			   __u32 s, struct prot_buf *pb, __u8 val)
 {
 	struct norm_shm in = { .fd = -1 };
 	struct tee_invoke inv;
@@ -894,19 +887,19 @@ TEST_F(protmem, alloc_bad_flags)
 
 TEST_F(protmem, alloc_sizes)
 {
-	static const uint64_t sizes[] = { 1, SZ_4K, 5000, 17000, SZ_64K + 1 };
+	static const __u64 sizes[] = { 1, SZ_4K, 5000, 17000, SZ_64K + 1 };
 	struct prot_buf pb;
 	unsigned int n;
 
-	for (n = 0; n < sizeof(sizes) / sizeof(sizes[0]); n++) {
+	for (n = 0; n < ARRAY_SIZE(sizes); n++) {
 		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
 					    sizes[n], &pb))
 			TH_LOG("size %llu", (unsigned long long)sizes[n]);
 		/* The heap rounds up to pages, REGISTER_FD reports that */
 		EXPECT_EQ((sizes[n] + SZ_4K - 1) & ~(SZ_4K - 1), pb.size);
 		if (self->sim) {
-			EXPECT_EQ(1, pool_stat(variant, "buffers"));
-			EXPECT_EQ(pb.size, pool_stat(variant, "bytes"));
+			EXPECT_EQ(1, pool_stat(variant->pool, "buffers"));
+			EXPECT_EQ(pb.size, pool_stat(variant->pool, "bytes"));
 		}
 		prot_buf_free(&pb);
 	}
@@ -914,19 +907,21 @@ TEST_F(protmem, alloc_sizes)
 
 TEST_F(protmem, alloc_larger_than_pool)
 {
-	NEED_SIM();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
 	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, self->pool_size + SZ_4K));
-	EXPECT_LE(1, pool_stat(variant, "alloc_failures"));
+	EXPECT_LE(1, pool_stat(variant->pool, "alloc_failures"));
 }
 
 TEST_F(protmem, alloc_whole_pool)
 {
 	int fd;
 
-	NEED_SIM();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
 	fd = heap_alloc(self->heap_fd, self->pool_size);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(self->pool_size, pool_stat(variant, "bytes"));
+	EXPECT_EQ(self->pool_size, pool_stat(variant->pool, "bytes"));
 	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
 	close(fd);
 }
@@ -944,8 +939,8 @@ TEST_F(protmem, exhaustion_and_recovery)
 	ASSERT_EQ(-ENOMEM, rc) TH_LOG("%d buffers of 64 KiB", count);
 	ASSERT_LT(0, count);
 	if (self->sim) {
-		EXPECT_EQ(count, pool_stat(variant, "buffers"));
-		EXPECT_LE(count, pool_stat(variant, "buffers_hwm"));
+		EXPECT_EQ(count, pool_stat(variant->pool, "buffers"));
+		EXPECT_LE(count, pool_stat(variant->pool, "buffers_hwm"));
 		EXPECT_EQ(self->pool_size / SZ_64K, count);
 	}
 
@@ -1108,7 +1103,8 @@ TEST_F(protmem, register_fd_twice)
 	struct prot_buf pb1, pb2;
 	int dfd, s1, s2;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	dfd = heap_alloc(self->heap_fd, SZ_4K);
 	ASSERT_LE(0, dfd);
 	s1 = register_fd(self->tee_fd, dfd, &d1);
@@ -1129,7 +1125,7 @@ TEST_F(protmem, register_fd_twice)
 	expect_bytes(_metadata, self->tee_fd, self->session, &pb2, 0, SZ_4K,
 		     0x77);
 	if (self->sim)
-		EXPECT_EQ(1, pool_stat(variant, "buffers"));
+		EXPECT_EQ(1, pool_stat(variant->pool, "buffers"));
 	close(s2);
 }
 
@@ -1137,13 +1133,14 @@ TEST_F(protmem, register_fd_then_close_dmabuf)
 {
 	struct prot_buf pb;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 17000, &pb));
 	/* As xtest does: the tee_shm keeps the dma-buf alive */
 	close(pb.dmabuf_fd);
 	pb.dmabuf_fd = -1;
 	if (self->sim)
-		EXPECT_EQ(1, pool_stat(variant, "buffers"));
+		EXPECT_EQ(1, pool_stat(variant->pool, "buffers"));
 	round_trip(_metadata, self->tee_fd, self->session, &pb, 0, 17000, 1);
 	prot_buf_free(&pb);
 }
@@ -1166,7 +1163,8 @@ TEST_F(protmem, round_trip_5000)
 	struct prot_buf pb;
 	int n;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 5000, &pb));
 	for (n = 0; n < 10; n++)
 		round_trip(_metadata, self->tee_fd, self->session, &pb, 0,
@@ -1176,13 +1174,14 @@ TEST_F(protmem, round_trip_5000)
 
 TEST_F(protmem, round_trip_offsets)
 {
-	static const uint64_t offs[] = { 1, 255, 4095, 4096, 4097 };
+	static const __u64 offs[] = { 1, 255, 4095, 4096, 4097 };
 	struct prot_buf pb;
 	unsigned int n;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 17000, &pb));
-	for (n = 0; n < sizeof(offs) / sizeof(offs[0]); n++)
+	for (n = 0; n < ARRAY_SIZE(offs); n++)
 		round_trip(_metadata, self->tee_fd, self->session, &pb,
 			   offs[n], 17000 - 4097, n);
 	/* The last byte alone is in bounds */
@@ -1198,10 +1197,11 @@ TEST_F(protmem, round_trip_registered_normal_memory)
 	struct tee_invoke inv;
 	struct tee_result res;
 	struct prot_buf pb;
-	uint8_t *mem;
+	__u8 *mem;
 	int sfd, n;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	mem = mmap(NULL, 3 * SZ_4K, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
@@ -1234,8 +1234,8 @@ TEST_F(protmem, round_trip_registered_normal_memory)
 TEST_F(protmem, out_of_bounds)
 {
 	struct {
-		uint64_t offs;
-		uint64_t len;
+		__u64 offs;
+		__u64 len;
 	} cases[] = {
 		{ 0, 0 },	/* offsets relative to size, fixed below */
 		{ 0, 0 }, { 0, 0 }, { 0, 0 }, { 2, ~0ULL },
@@ -1250,7 +1250,7 @@ TEST_F(protmem, out_of_bounds)
 	cases[1].offs = pb.size - 1; cases[1].len = 5000;
 	cases[2].offs = pb.size;     cases[2].len = 1;
 	cases[3].offs = pb.size;     cases[3].len = 4096;
-	for (n = 0; n < sizeof(cases) / sizeof(cases[0]); n++) {
+	for (n = 0; n < ARRAY_SIZE(cases); n++) {
 		/* Refused by the TEE core: the TA is never reached */
 		EXPECT_EQ(-EINVAL, transform(self->tee_fd, self->session,
 					     pb.shm_id, cases[n].offs,
@@ -1276,7 +1276,8 @@ TEST_F(protmem, destination_not_protected)
 	struct tee_invoke inv;
 	struct tee_result res;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &in));
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &out));
 	memset(out.va, 0x11, SZ_4K);
@@ -1296,7 +1297,8 @@ TEST_F(protmem, normal_side_protected)
 	struct tee_invoke inv;
 	struct tee_result res;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pa));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	/* Inject from protected memory: the source must be normal memory */
@@ -1320,7 +1322,8 @@ TEST_F(protmem, short_buffer)
 	struct tee_result res;
 	struct prot_buf pb;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &shm));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	ASSERT_EQ(0, inject(self->tee_fd, self->session, shm.id, 0, 1000,
@@ -1344,7 +1347,8 @@ TEST_F(protmem, output_size_not_shrunk)
 	struct tee_result res;
 	struct prot_buf pb;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &shm));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	ASSERT_EQ(0, inject(self->tee_fd, self->session, shm.id, 0, 100,
@@ -1364,7 +1368,8 @@ TEST_F(protmem, cleared_after_free)
 	struct prot_buf keep, pb;
 	int n;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	/* Keep the pool busy so a dynamic chunk is not reclaimed */
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K,
 				    &keep));
@@ -1385,7 +1390,8 @@ TEST_F(protmem, cleared_after_reclaim)
 	struct prot_buf pb;
 	int n;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	for (n = 0; n < 3; n++) {
 		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
 					    SZ_64K, &pb));
@@ -1395,7 +1401,7 @@ TEST_F(protmem, cleared_after_reclaim)
 			       0x3c);
 		prot_buf_free(&pb);
 		if (self->sim && variant->dynamic)
-			EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+			EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
 	}
 }
 
@@ -1404,22 +1410,23 @@ TEST_F(protmem, lend_and_reclaim)
 	long long lends, reclaims;
 	struct prot_buf a, b;
 
-	NEED_SIM();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
 	if (!variant->dynamic)
 		SKIP(return, "static pools lend nothing");
-	lends = pool_stat(variant, "lends");
-	reclaims = pool_stat(variant, "reclaims");
-	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	lends = pool_stat(variant->pool, "lends");
+	reclaims = pool_stat(variant->pool, "reclaims");
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &a));
-	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &b));
 	/* One chunk serves both buffers */
-	EXPECT_EQ(lends + 1, pool_stat(variant, "lends"));
+	EXPECT_EQ(lends + 1, pool_stat(variant->pool, "lends"));
 	prot_buf_free(&a);
-	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
 	prot_buf_free(&b);
-	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
-	EXPECT_EQ(reclaims + 1, pool_stat(variant, "reclaims"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(reclaims + 1, pool_stat(variant->pool, "reclaims"));
 }
 
 TEST_F(protmem, close_orders)
@@ -1444,7 +1451,7 @@ TEST_F(protmem, close_orders)
 	close(tfd);
 	close(pb.dmabuf_fd);
 	if (self->sim)
-		EXPECT_EQ(1, pool_stat(variant, "buffers"));
+		EXPECT_EQ(1, pool_stat(variant->pool, "buffers"));
 	close(pb.shm_fd);
 
 	/* heap fd first: buffers do not depend on it */
@@ -1460,7 +1467,8 @@ TEST_F(protmem, fork)
 	int status;
 	pid_t pid;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 8192, &pb));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1481,7 +1489,7 @@ TEST_F(protmem, fork)
 
 struct race {
 	int tee_fd;
-	uint32_t session;
+	__u32 session;
 	int shm_id;
 	int stop;
 	int ok;
@@ -1509,7 +1517,8 @@ TEST_F(protmem, race_close_vs_invoke)
 	struct prot_buf pb;
 	int n, t;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	for (n = 0; n < 20; n++) {
 		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
 					    SZ_4K, &pb));
@@ -1532,14 +1541,15 @@ TEST_F(protmem, race_close_vs_invoke)
 
 TEST_F(protmem, race_close_session_vs_invoke)
 {
-	static const uint8_t uuid[] = SDP_BASIC_UUID;
+	static const __u8 uuid[] = SDP_BASIC_UUID;
 	struct race r = { .tee_fd = self->tee_fd };
 	struct tee_result res;
 	struct prot_buf pb;
 	pthread_t th;
 	int n;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	r.shm_id = pb.shm_id;
 	for (n = 0; n < 20; n++) {
@@ -1564,14 +1574,15 @@ TEST_F(protmem, fault_pool_alloc)
 
 	long long failures;
 
-	NEED_SIM();
-	failures = pool_stat(variant, "alloc_failures");
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	failures = pool_stat(variant->pool, "alloc_failures");
 	ASSERT_EQ(0, sim_fault("fail_alloc", 1));
 	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
-	EXPECT_EQ(failures + 1, pool_stat(variant, "alloc_failures"));
-	EXPECT_EQ(0, pool_stat(variant, "buffers"));
+	EXPECT_EQ(failures + 1, pool_stat(variant->pool, "alloc_failures"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "buffers"));
 	if (variant->dynamic)
-		EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+		EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
 	/* The countdown: the second allocation from now fails */
 	ASSERT_EQ(0, sim_fault("fail_alloc", 2));
 	fd = heap_alloc(self->heap_fd, SZ_4K);
@@ -1588,19 +1599,20 @@ TEST_F(protmem, fault_lend)
 	long long failures;
 	int fd;
 
-	NEED_SIM();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
 	if (!variant->dynamic)
 		SKIP(return, "static pools lend nothing");
-	failures = pool_stat(variant, "lend_failures");
+	failures = pool_stat(variant->pool, "lend_failures");
 	ASSERT_EQ(0, sim_fault("fail_lend", 1));
 	EXPECT_EQ(-EIO, heap_alloc(self->heap_fd, SZ_4K));
-	EXPECT_EQ(failures + 1, pool_stat(variant, "lend_failures"));
-	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(failures + 1, pool_stat(variant->pool, "lend_failures"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
 	EXPECT_EQ(0, sim_stat("stats", "protected_ranges") -
 		     (sim_stat("static/stats", "size") > 0));
 	fd = heap_alloc(self->heap_fd, SZ_4K);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
 	close(fd);
 }
 
@@ -1610,18 +1622,19 @@ TEST_F(protmem, fault_reclaim)
 	struct prot_buf pb;
 	int fd;
 
-	NEED_SIM();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
 	if (!variant->dynamic)
 		SKIP(return, "static pools reclaim nothing");
-	failures = pool_stat(variant, "reclaim_failures");
+	failures = pool_stat(variant->pool, "reclaim_failures");
 	ASSERT_EQ(0, sim_fault("fail_reclaim", 1));
 	fd = heap_alloc(self->heap_fd, SZ_4K);
 	ASSERT_LE(0, fd);
 	close(fd);
 	/* The secure world kept the chunk: it stays lent, nothing leaks */
-	EXPECT_EQ(failures + 1, pool_stat(variant, "reclaim_failures"));
-	EXPECT_EQ(1, pool_stat(variant, "lent_chunks"));
-	EXPECT_EQ(0, pool_stat(variant, "buffers"));
+	EXPECT_EQ(failures + 1, pool_stat(variant->pool, "reclaim_failures"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "buffers"));
 	/* and is reused, and reclaimed once the pool empties again */
 	if (self->have_ta) {
 		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
@@ -1634,7 +1647,7 @@ TEST_F(protmem, fault_reclaim)
 		ASSERT_LE(0, fd);
 		close(fd);
 	}
-	EXPECT_EQ(0, pool_stat(variant, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
 }
 
 TEST_F(protmem, fault_invoke_with_buffer)
@@ -1642,8 +1655,10 @@ TEST_F(protmem, fault_invoke_with_buffer)
 	struct tee_result res;
 	struct prot_buf pb;
 
-	NEED_SIM();
-	NEED_TA();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	ASSERT_EQ(0, sim_fault("fail_invoke", 1));
 	ASSERT_EQ(0, transform(self->tee_fd, self->session, pb.shm_id, 0,
@@ -1665,7 +1680,8 @@ TEST_F(protmem, module_unload_with_live_buffer)
 	struct prot_buf pb;
 	int rc, fd;
 
-	NEED_SIM();
+	if (!self->sim)
+		SKIP(return, NO_SIM);
 	if (sim_module_state() != KMOD_MODULE_LIVE)
 		SKIP(return, "teesim is not a loaded module");
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
@@ -1775,7 +1791,8 @@ TEST_F(protmem, privilege_fd_survives_drop)
 	int status;
 	pid_t pid;
 
-	NEED_TA();
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
 	if (geteuid())
 		SKIP(return, "must run as root to drop privileges");
 	pid = fork();

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
 #include <linux/tee.h>
 
 #define TEESIM_NAME		"teesim"
@@ -50,8 +52,8 @@
 #define VAL_IN		TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
 
 struct tee_result {
-	uint32_t ret;
-	uint32_t origin;
+	__u32 ret;
+	__u32 origin;
 };
 
 struct tee_invoke {
@@ -64,7 +66,7 @@ struct prot_buf {
 	int dmabuf_fd;
 	int shm_fd;
 	int shm_id;
-	uint64_t size;
+	__u64 size;
 };
 
 /* A normal shared memory object, mapped in this process */
@@ -72,7 +74,7 @@ struct norm_shm {
 	int fd;
 	int id;
 	size_t size;
-	uint8_t *va;
+	__u8 *va;
 };
 
 #endif /* TEE_PROTMEM_H */
