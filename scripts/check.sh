@@ -1,6 +1,6 @@
 #!/bin/bash
 # The full gate: lint, then build + boot + kselftests on every arch, then
-# KUnit.  A step that breaks counts as one failure; the last line is the
+# KUnit.  Lint, a build or an initramfs that breaks counts as one failure; the last line is the
 # totals over every TAP result: "N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -27,12 +27,12 @@ step lint "$TOP/scripts/lint.sh" || true
 for a in $arches; do
 	step "build $a" "$TOP/scripts/build.sh" "$a" || continue
 	step "initramfs $a" "$TOP/scripts/initramfs.sh" "$a" || continue
-	if step "boot $a" env QUIET=1 "$TOP/scripts/qemu.sh" "$a" tests; then
-		grep -E '^(not )?ok [0-9]+ selftests: ' "$logs/$a-console.log" || true
-	fi
+	# A guest that dies or hangs is counted by results.sh.
+	QUIET=1 "$TOP/scripts/qemu.sh" "$a" tests || true
+	grep -E '^(not )?ok [0-9]+ selftests: ' "$logs/$a-console.log" || true
 	"$TOP/scripts/results.sh" "$a" "$logs/$a-console.log" || true
 done
-step kunit env QUIET=1 "$TOP/scripts/kunit.sh" || true
+QUIET=1 "$TOP/scripts/kunit.sh" || true
 
 read -r pass fail skip < <(cat "$logs"/*.counts 2>/dev/null |
 	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
