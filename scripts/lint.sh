@@ -31,7 +31,7 @@ for p in $ordered; do
 	[ -f "$TOP/patches/$p" ] || continue
 	grep -q '^Signed-off-by: ' "$TOP/patches/$p" || fail "$p: no Signed-off-by"
 	grep -q '^Subject: ' "$TOP/patches/$p" || fail "$p: no Subject"
-	ignore=$(awk -v p="$p" '$1 == p { printf "%s,", $2 }' "$exceptions" 2>/dev/null)
+	ignore=$(awk -v p="$p" '$1 == p { printf "%s,", $2 }' "$exceptions" 2>/dev/null || true)
 	out=$(cd "$tree" && ./scripts/checkpatch.pl --strict --show-types -q \
 		--no-summary ${ignore:+--ignore "${ignore%,}"} "$TOP/patches/$p" 2>&1) ||
 		true
