@@ -7,7 +7,8 @@ set -euo pipefail
 PKGS="linux-source-6.12 linux-config-6.12 quilt qemu-system-x86 qemu-system-arm
 gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross make busybox-static
 libkmod-dev libcap-dev sparse ccache shellcheck bc flex bison libelf-dev
-libssl-dev cpio dwarves kmod rsync python3 git git-email dpkg-dev fakeroot"
+libssl-dev cpio dwarves kmod rsync python3 git git-email libmailtools-perl
+dpkg-dev fakeroot"
 
 missing=""
 for p in $PKGS; do
