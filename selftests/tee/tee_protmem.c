@@ -120,26 +120,14 @@ static bool sim_present(void)
 	return !access(TEESIM_DEBUGFS "/stats", R_OK);
 }
 
-/* Is teesim a loadable module (not built in, present on disk or loaded)? */
-static int sim_module_state(void)
-{
-	struct kmod_module *mod;
-	struct kmod_ctx *ctx;
-	int state = -ENOENT;
+enum sim_op { SIM_STATE, SIM_LOAD, SIM_UNLOAD };
 
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	kmod_set_log_priority(ctx, LOG_CRIT);
-	if (!kmod_module_new_from_name(ctx, TEESIM_NAME, &mod)) {
-		state = kmod_module_get_initstate(mod);
-		kmod_module_unref(mod);
-	}
-	kmod_unref(ctx);
-	return state;
-}
-
-static int sim_load(void)
+/*
+ * Query, load or unload the teesim module with libkmod. SIM_STATE returns
+ * the module's KMOD_MODULE_* state (built in, live, ...), SIM_LOAD and
+ * SIM_UNLOAD return 0; all return a negative errno on failure.
+ */
+static int sim_module(enum sim_op op)
 {
 	struct kmod_module *mod;
 	struct kmod_ctx *ctx;
@@ -150,30 +138,22 @@ static int sim_load(void)
 		return -ENOMEM;
 	kmod_set_log_priority(ctx, LOG_CRIT);
 	rc = kmod_module_new_from_name(ctx, TEESIM_NAME, &mod);
-	if (!rc) {
+	if (rc)
+		goto out;
+	switch (op) {
+	case SIM_STATE:
+		rc = kmod_module_get_initstate(mod);
+		break;
+	case SIM_LOAD:
 		rc = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
 						     NULL);
-		kmod_module_unref(mod);
-	}
-	kmod_unref(ctx);
-	return rc;
-}
-
-static int sim_unload(void)
-{
-	struct kmod_module *mod;
-	struct kmod_ctx *ctx;
-	int rc;
-
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	kmod_set_log_priority(ctx, LOG_CRIT);
-	rc = kmod_module_new_from_name(ctx, TEESIM_NAME, &mod);
-	if (!rc) {
+		break;
+	case SIM_UNLOAD:
 		rc = kmod_module_remove_module(mod, 0);
-		kmod_module_unref(mod);
+		break;
 	}
+	kmod_module_unref(mod);
+out:
 	kmod_unref(ctx);
 	return rc;
 }
@@ -227,8 +207,8 @@ static bool ensure_backend(void)
 	    stat(DEBUGFS_ROOT "/tracing", &st) &&
 	    stat(TEESIM_DEBUGFS, &st))
 		mount("debugfs", DEBUGFS_ROOT, "debugfs", 0, NULL);
-	if (!sim_present() && sim_module_state() != KMOD_MODULE_BUILTIN)
-		sim_load();
+	if (!sim_present() && sim_module(SIM_STATE) != KMOD_MODULE_BUILTIN)
+		sim_module(SIM_LOAD);
 	return !access("/sys/class/tee", F_OK);
 }
 
@@ -1682,7 +1662,7 @@ TEST_F(protmem, module_unload_with_live_buffer)
 
 	if (!self->sim)
 		SKIP(return, NO_SIM);
-	if (sim_module_state() != KMOD_MODULE_LIVE)
+	if (sim_module(SIM_STATE) != KMOD_MODULE_LIVE)
 		SKIP(return, "teesim is not a loaded module");
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	close(self->tee_fd);
@@ -1690,12 +1670,12 @@ TEST_F(protmem, module_unload_with_live_buffer)
 	close(pb.dmabuf_fd);
 	pb.dmabuf_fd = -1;
 
-	rc = sim_unload();
+	rc = sim_module(SIM_UNLOAD);
 	EXPECT_TRUE(rc == -EAGAIN || rc == -EBUSY) TH_LOG("rmmod: %d", rc);
 	ASSERT_TRUE(sim_present());
 
 	prot_buf_free(&pb);
-	rc = sim_unload();
+	rc = sim_module(SIM_UNLOAD);
 	ASSERT_EQ(0, rc) TH_LOG("rmmod: %s", strerror(-rc));
 	EXPECT_FALSE(sim_present());
 
@@ -1704,7 +1684,7 @@ TEST_F(protmem, module_unload_with_live_buffer)
 	if (fd >= 0)
 		close(fd);
 
-	ASSERT_EQ(0, sim_load());
+	ASSERT_EQ(0, sim_module(SIM_LOAD));
 	ASSERT_TRUE(sim_present());
 	fd = heap_alloc(self->heap_fd, SZ_4K);
 	EXPECT_LE(0, fd);
