@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tree=${1:-$BUILD/tree}
+tree=$(realpath -m "${1:-$BUILD/tree}")
 upto=${2:-}
 src=$(pristine_dir)
 [ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null

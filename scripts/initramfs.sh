@@ -8,8 +8,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 arch=${1:?ARCH}
-tree=${2:-$BUILD/tree}
-out=${3:-$BUILD/out/$arch}
+tree=$(realpath -m "${2:-$BUILD/tree}")
+out=$(realpath -m "${3:-$BUILD/out/$arch}")
 ka=$(karch "$arch")
 cross=$(cross_compile "$arch")
 root=$out/initramfs-root

@@ -8,7 +8,7 @@ set -euo pipefail
 
 arch=${1:?ARCH}
 mode=${2:-tests}
-out=${3:-$BUILD/out/$arch}
+out=$(realpath -m "${3:-$BUILD/out/$arch}")
 timeout=${TIMEOUT:-1800}
 log=$BUILD/logs/$arch-console.log
 mkdir -p "$BUILD/logs"
