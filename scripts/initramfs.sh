@@ -7,11 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-arch=${1:?ARCH}
-tree=$(realpath -m "${2:-$BUILD/tree}")
-out=$(realpath -m "${3:-$BUILD/out/$arch}")
-ka=$(karch "$arch")
-cross=$(cross_compile "$arch")
+arch_args "$@"
 root=$out/initramfs-root
 [ -f "$out/.config" ] || die "no kernel in $out: run 'make build ARCH=$arch'"
 

@@ -41,6 +41,17 @@ cross_compile() {
 	esac
 }
 
+# Arguments ARCH [TREE] [OUT] of the per-arch scripts: sets arch, tree and
+# out (absolute), and the kernel's ka (ARCH) and cross (CROSS_COMPILE).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+arch_args() {
+	arch=${1:?ARCH}
+	tree=$(realpath -m "${2:-$BUILD/tree}")
+	out=$(realpath -m "${3:-$BUILD/out/$arch}")
+	ka=$(karch "$arch")
+	cross=$(cross_compile "$arch")
+}
+
 # Serialise kernel builds: the machine has two cores.
 kbuild_lock() {
 	mkdir -p "$BUILD"
