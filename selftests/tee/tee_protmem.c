@@ -27,6 +27,7 @@
 #include <libkmod.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -709,6 +710,7 @@ FIXTURE_TEARDOWN(protmem)
 		sim_fault("fail_reclaim", 0);
 		sim_fault("fail_alloc", 0);
 		sim_fault("fail_invoke", 0);
+		sim_fault("transform_delay_ms", 0);
 		check_no_leak(_metadata, variant->pool, variant->dynamic);
 	}
 }
@@ -1546,6 +1548,119 @@ TEST_F(protmem, race_close_session_vs_invoke)
 	}
 	EXPECT_LT(0, r.refused);
 	prot_buf_free(&pb);
+}
+
+/* One TRANSFORM, in a thread of its own */
+struct slow_call {
+	int tee_fd;
+	__u32 session;
+	int shm_id;
+	int started;
+	int done;
+	int rc;
+	__u32 ret;
+};
+
+static void *slow_transform(void *arg)
+{
+	struct slow_call *c = arg;
+	struct tee_result res = { };
+
+	__atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
+	c->rc = transform(c->tee_fd, c->session, c->shm_id, 0, SZ_4K, &res);
+	c->ret = res.ret;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+#define RACE_ROUNDS		100
+#define RACE_DELAY_MS		50
+
+/*
+ * One round: a TRANSFORM of a buffer runs while the buffer is closed and
+ * freed, and a new buffer of the same size is allocated and filled. The
+ * call holds its buffer until it returns, so the new buffer, and @keep if
+ * there is one, must keep their content. Returns whether the free and the
+ * reallocation happened while the call was in flight.
+ */
+static bool race_round(struct __test_metadata *_metadata, int heap_fd,
+		       int tee_fd, __u32 session, bool sim,
+		       struct prot_buf *keep)
+{
+	struct slow_call c = { .tee_fd = tee_fd, .session = session };
+	struct prot_buf victim, next;
+	bool raced;
+	pthread_t th;
+	int rc;
+
+	rc = prot_buf_alloc(heap_fd, tee_fd, SZ_4K, &victim);
+	EXPECT_EQ(0, rc);
+	if (rc)
+		return false;
+	fill_protected(_metadata, tee_fd, session, &victim, 0x22);
+	c.shm_id = victim.shm_id;
+	rc = pthread_create(&th, NULL, slow_transform, &c);
+	EXPECT_EQ(0, rc);
+	if (rc) {
+		prot_buf_free(&victim);
+		return false;
+	}
+	while (!__atomic_load_n(&c.started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	/* Let the call reach the TEE */
+	usleep(sim ? RACE_DELAY_MS * 1000 / 10 : 500);
+
+	prot_buf_free(&victim);
+	EXPECT_EQ(0, prot_buf_alloc(heap_fd, tee_fd, SZ_4K, &next));
+	if (next.shm_fd >= 0)
+		fill_protected(_metadata, tee_fd, session, &next, 0x33);
+	raced = !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+	pthread_join(th, NULL);
+
+	/* Too late for the id is fine, but a call that ran must succeed */
+	if (!c.rc)
+		EXPECT_EQ(TEEC_SUCCESS, c.ret);
+	if (next.shm_fd >= 0)
+		expect_bytes(_metadata, tee_fd, session, &next, 0, SZ_4K, 0x33);
+	if (keep)
+		expect_bytes(_metadata, tee_fd, session, keep, 0, SZ_4K, 0x11);
+	prot_buf_free(&next);
+	return raced;
+}
+
+/*
+ * Free and reallocate buffers while calls still use them, with another
+ * buffer keeping the pool's memory in use (a reused range) and without
+ * (a dynamic pool's chunk would be reclaimed). On teesim, TRANSFORM is
+ * slowed down so that every round races; elsewhere the race is left to
+ * chance.
+ */
+TEST_F_TIMEOUT(protmem, race_close_vs_invoke_content, 300)
+{
+	struct prot_buf keep;
+	int n, raced = 0, rounds = 0;
+
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
+	if (self->sim)
+		ASSERT_EQ(0, sim_fault("transform_delay_ms", RACE_DELAY_MS));
+
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &keep));
+	fill_protected(_metadata, self->tee_fd, self->session, &keep, 0x11);
+	for (n = 0; n < RACE_ROUNDS && !_metadata->exit_code; n++, rounds++)
+		raced += race_round(_metadata, self->heap_fd, self->tee_fd,
+				    self->session, self->sim, &keep);
+	prot_buf_free(&keep);
+
+	for (n = 0; n < RACE_ROUNDS / 4 && !_metadata->exit_code;
+	     n++, rounds++)
+		raced += race_round(_metadata, self->heap_fd, self->tee_fd,
+				    self->session, self->sim, NULL);
+
+	TH_LOG("%d of %d calls raced the free and reallocation of their buffer",
+	       raced, rounds);
+	if (self->sim)
+		EXPECT_LE(rounds / 2, raced);
 }
 
 TEST_F(protmem, fault_pool_alloc)
