@@ -3,7 +3,7 @@
 # the series touches, one commit per patch, `git format-patch` with a cover
 # letter, To/Cc from get_maintainer.pl, checkpatch, then `git send-email
 # --dry-run` (DRY_RUN=0 sends).  Our own patches by default; ALL=1 adds the
-# backports of mainline commits ("commit <sha> upstream.").
+# backports of mainline commits ("Backport of mainline commit <sha> ...").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,7 +35,7 @@ base=$(g rev-parse HEAD)
 first=""
 for p in "${patches[@]}"; do
 	g am -q --keep-cr "$TOP/patches/$p" || die "git am failed on $p"
-	if [ "${ALL:-0}" != 1 ] && grep -qE '^commit [0-9a-f]{12,40} upstream\.$' "$TOP/patches/$p"; then
+	if [ "${ALL:-0}" != 1 ] && grep -qE '^Backport of mainline commit [0-9a-f]{12,40} ' "$TOP/patches/$p"; then
 		[ -z "$first" ] || die "$p is a backport after our own patches: reorder the series"
 		base=$(g rev-parse HEAD)
 	else
