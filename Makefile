@@ -4,7 +4,8 @@
 ARCH ?= x86_64
 EXTRA ?=
 GUEST_CMD ?=
-export EXTRA GUEST_CMD
+BOOT_ARGS ?=
+export EXTRA GUEST_CMD BOOT_ARGS
 
 S := scripts
 ARCHES := x86_64 arm64
@@ -32,7 +33,7 @@ build: apply ## configure (configs/ fragments, checked) and build the kernel for
 initramfs: build ## busybox + installed kselftests + modules (+ EXTRA dir, GUEST_CMD)
 	@$(S)/initramfs.sh $(ARCH)
 
-run: initramfs ## boot the ARCH guest in QEMU, run the kselftests (then GUEST_CMD)
+run: initramfs ## boot the ARCH guest in QEMU (+ BOOT_ARGS), run the kselftests (then GUEST_CMD)
 	@$(S)/qemu.sh $(ARCH) $(if $(GUEST_CMD),$(if $(NOTESTS),cmd,tests),tests)
 	@$(S)/results.sh $(ARCH) build/logs/$(ARCH)-console.log
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Configure and build the kernel of TREE for ARCH out of tree, with ccache.
 # Usage: build.sh ARCH [TREE] [OUT]
-# Fragments: configs/base-ARCH, tee-protmem(-ARCH), debug, and every
-# kselftest config of the suites we run.  A symbol that Kconfig drops is an
+# Fragments: configs/base-ARCH, tee-protmem, debug, every kselftest config
+# of the suites we run, then tee-protmem-ARCH and FRAGS, which override the
+# earlier ones (x86_64 builds teesim in).  A symbol that Kconfig drops is an
 # error.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -10,15 +11,15 @@ set -euo pipefail
 arch_args "$@"
 
 frags=("$TOP/configs/base-$arch.config" "$TOP/configs/tee-protmem.config")
-[ ! -f "$TOP/configs/tee-protmem-$arch.config" ] ||
-	frags+=("$TOP/configs/tee-protmem-$arch.config")
 [ "${DEBUG:-1}" = 0 ] || frags+=("$TOP/configs/debug.config")
-# shellcheck disable=SC2206 # FRAGS is a list of files
-frags+=(${FRAGS:-})
 for t in $SELFTESTS; do
 	[ ! -f "$tree/tools/testing/selftests/$t/config" ] ||
 		frags+=("$tree/tools/testing/selftests/$t/config")
 done
+[ ! -f "$TOP/configs/tee-protmem-$arch.config" ] ||
+	frags+=("$TOP/configs/tee-protmem-$arch.config")
+# shellcheck disable=SC2206 # FRAGS is a list of files
+frags+=(${FRAGS:-})
 
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
 export CCACHE_BASEDIR=$BUILD

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Boot the guest of ARCH in QEMU.  MODE: tests (the kselftests, then
 # GUEST_CMD), cmd (only GUEST_CMD), shell (interactive).  The console goes to
-# stdout and to build/logs/ARCH-console.log.
-# Usage: qemu.sh ARCH MODE [OUT]   Env: ACCEL=auto|kvm|tcg, TIMEOUT (s).
+# stdout and to build/logs/LABEL-console.log (LABEL defaults to ARCH).
+# Usage: qemu.sh ARCH MODE [OUT]
+# Env: ACCEL=auto|kvm|tcg, TIMEOUT (s), BOOT_ARGS (more kernel parameters),
+# LABEL.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,10 +12,10 @@ arch=${1:?ARCH}
 mode=${2:-tests}
 out=$(realpath -m "${3:-$BUILD/out/$arch}")
 timeout=${TIMEOUT:-1800}
-log=$BUILD/logs/$arch-console.log
+log=$BUILD/logs/${LABEL:-$arch}-console.log
 mkdir -p "$BUILD/logs"
 
-append="cma=64M panic=-1 loglevel=5 rig.mode=$mode"
+append="cma=64M panic=-1 loglevel=5 rig.mode=$mode${BOOT_ARGS:+ $BOOT_ARGS}"
 case "$arch" in
 x86_64)
 	qemu=(qemu-system-x86_64 -bios /usr/share/qemu/qboot.rom
@@ -54,7 +56,7 @@ else
 	[ "$arch" != x86_64 ] || qemu+=(-cpu max)
 fi
 
-note "booting $arch ($accel, $mode)"
+note "booting $arch ($accel, $mode${BOOT_ARGS:+, $BOOT_ARGS})"
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -append "$append"
 fi

@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 #include <syslog.h>
 
+#include <drm/drm.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/tee.h>
@@ -211,6 +212,75 @@ static bool ensure_backend(void)
 	if (!sim_present() && sim_module(SIM_STATE) != KMOD_MODULE_BUILTIN)
 		sim_module(SIM_LOAD);
 	return !access("/sys/class/tee", F_OK);
+}
+
+/* ---- kernel command line and devices ---- */
+
+/* Copy the value of @name=value on the kernel command line to @val */
+static bool cmdline_param(const char *name, char *val, size_t len)
+{
+	char buf[4096], *tok, *save;
+	size_t nlen = strlen(name);
+
+	if (read_file("/proc/cmdline", buf, sizeof(buf)))
+		return false;
+	for (tok = strtok_r(buf, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		if (!strncmp(tok, name, nlen) && tok[nlen] == '=') {
+			snprintf(val, len, "%s", tok + nlen + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* swiotlb=[nslabs,]force: the DMA of every device is bounced */
+static bool swiotlb_forced(void)
+{
+	char val[64];
+
+	return cmdline_param("swiotlb", val, sizeof(val)) &&
+	       strstr(val, "force") && !strstr(val, "noforce");
+}
+
+/* vgem stands in for a decoder: it maps the buffers it imports */
+static int vgem_open(void)
+{
+	char name[16], path[64];
+	struct drm_version v;
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+static int vgem_import(int vgem_fd, int dmabuf_fd, __u32 *handle)
+{
+	struct drm_prime_handle args = { .fd = dmabuf_fd };
+
+	if (ioctl(vgem_fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args))
+		return -errno;
+	*handle = args.handle;
+	return 0;
+}
+
+static int vgem_close(int vgem_fd, __u32 handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	return ioctl(vgem_fd, DRM_IOCTL_GEM_CLOSE, &args) ? -errno : 0;
 }
 
 /* ---- TEE ioctl helpers ---- */
@@ -417,6 +487,42 @@ TEST(teesim_discovery)
 		 node + 5);
 	ASSERT_EQ(0, read_file(path, buf, sizeof(buf)));
 	EXPECT_EQ(TEESIM_IMPL_ID, atoi(buf));
+}
+
+/* teesim protects nothing: it marks the kernel as running test code */
+TEST(teesim_taints_kernel)
+{
+	char buf[32];
+
+	ensure_backend();
+	if (!sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_EQ(0, read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)));
+	/* TAINT_TEST, bit 18, 'N' in oops reports */
+	EXPECT_TRUE(strtoull(buf, NULL, 10) & (1ULL << 18))
+		TH_LOG("tainted is %s", buf);
+}
+
+/*
+ * teesim.enforce=1 on the command line runs the whole suite with the
+ * protected pages out of the linear map: make sure it really is on, a
+ * guest meant to enforce must not pass without enforcing.
+ */
+TEST(teesim_enforcement_as_asked)
+{
+	char val[16];
+	bool want;
+
+	ensure_backend();
+	want = cmdline_param("teesim.enforce", val, sizeof(val)) &&
+	       strchr("1yY", val[0]);
+	if (!want && !sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_TRUE(sim_present())
+		TH_LOG("teesim.enforce=%s is set but teesim did not start", val);
+	EXPECT_EQ(want, sim_stat("stats", "enforce"));
 }
 
 TEST(teesim_supplicant_device)
@@ -1061,6 +1167,51 @@ TEST_F(protmem, register_fd_system_heap)
 	EXPECT_EQ(-EINVAL, register_fd(self->tee_fd, dfd, &data));
 	close(dfd);
 	close(hfd);
+}
+
+/*
+ * A device imports a protected buffer as a decoder would: vgem attaches
+ * and maps it at import. The CPU must not touch the buffer to do so: when
+ * the device's DMA would be bounced through swiotlb (swiotlb=force) the
+ * kernel refuses with EOPNOTSUPP instead of copying protected memory.
+ */
+TEST_F(protmem, import_into_device)
+{
+	struct prot_buf pb = { .shm_fd = -1, .dmabuf_fd = -1 };
+	int vfd, hfd, sfd, rc;
+	__u32 handle = 0;
+
+	vfd = vgem_open();
+	if (vfd < 0)
+		SKIP(return, "no vgem device to import into (CONFIG_DRM_VGEM)");
+
+	/* The device does import ordinary buffers */
+	hfd = open(DMA_HEAP_DIR "/system", O_RDWR | O_CLOEXEC);
+	if (hfd >= 0) {
+		sfd = heap_alloc(hfd, SZ_64K);
+		ASSERT_LE(0, sfd);
+		ASSERT_EQ(0, vgem_import(vfd, sfd, &handle));
+		EXPECT_EQ(0, vgem_close(vfd, handle));
+		close(sfd);
+		close(hfd);
+	}
+
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_64K, &pb));
+	rc = vgem_import(vfd, pb.dmabuf_fd, &handle);
+	if (swiotlb_forced()) {
+		EXPECT_EQ(-EOPNOTSUPP, rc);
+	} else {
+		ASSERT_EQ(0, rc) TH_LOG("import: %s", strerror(-rc));
+		/* The TEE still uses it while the device holds it */
+		if (self->have_ta)
+			round_trip(_metadata, self->tee_fd, self->session, &pb,
+				   0, SZ_4K, 11);
+		/* The device's reference outlives the user's */
+		prot_buf_free(&pb);
+		EXPECT_EQ(0, vgem_close(vfd, handle));
+	}
+	prot_buf_free(&pb);
+	close(vfd);
 }
 
 TEST_F(protmem, register_fd_on_supplicant_device)
