@@ -224,8 +224,8 @@ static bool cmdline_param(const char *name, char *val, size_t len)
 
 	if (read_file("/proc/cmdline", buf, sizeof(buf)))
 		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save)) {
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save)) {
 		if (!strncmp(tok, name, nlen) && tok[nlen] == '=') {
 			snprintf(val, len, "%s", tok + nlen + 1);
 			return true;
