@@ -19,6 +19,7 @@
  */
 
 #define _GNU_SOURCE
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -63,6 +64,16 @@ static const char * const heap_names[] = {
 };
 
 /* ---- sysfs, debugfs and module helpers ---- */
+
+static __u64 page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+static __u64 page_align(__u64 len)
+{
+	return (len + page_size() - 1) & ~(page_size() - 1);
+}
 
 static int read_file(const char *path, char *buf, size_t len)
 {
@@ -160,40 +171,69 @@ out:
 	return rc;
 }
 
-/*
- * Find the tee device node ("tee" or "teepriv") of driver @drv, or the
- * first one of any driver when @drv is NULL.
- */
-static int find_tee_dev(const char *drv, bool priv, char *node, size_t len)
+/* TEE_IOC_VERSION of the device node @node, or a negative errno */
+static int tee_version(const char *node, struct tee_ioctl_version_data *vers)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *prefix = priv ? "teepriv" : "tee";
-	struct dirent *de;
-	int rc = -ENODEV;
-	ssize_t n;
-	DIR *dir;
+	int fd, rc = 0;
 
-	dir = opendir("/sys/class/tee");
-	if (!dir)
-		return -ENODEV;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) ||
-		    !isdigit(de->d_name[strlen(prefix)]))
-			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/class/tee/%.32s/device/driver", de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = '\0';
-		if (drv && strcmp(basename(link), drv))
-			continue;
-		snprintf(node, len, "/dev/%.32s", de->d_name);
-		rc = 0;
-		break;
-	}
-	closedir(dir);
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(vers, 0, sizeof(*vers));
+	if (ioctl(fd, TEE_IOC_VERSION, vers))
+		rc = -errno;
+	close(fd);
 	return rc;
+}
+
+/* Implementation id of /dev/@name from sysfs, without opening it */
+static long long tee_sysfs_impl_id(const char *name)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/class/tee/%s/implementation_id",
+		 name);
+	return read_file(path, buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 0);
+}
+
+/*
+ * Find a TEE device node as libteec does, whatever the driver: a client
+ * device is a /dev/teeN whose TEE_IOC_VERSION reports TEE_GEN_CAP_GP, the
+ * supplicant side is /dev/teeprivN, matched by its implementation id in
+ * sysfs (it is exclusive, it may not be opened while a supplicant runs).
+ * @impl_id picks the TEE, 0 takes the first one. TEE=/dev/teeN in the
+ * environment chooses the client device.
+ */
+static int find_tee_dev(__u32 impl_id, bool priv, char *node, size_t len)
+{
+	const char *env = getenv("TEE");
+	struct tee_ioctl_version_data vers;
+	char name[32];
+	int n;
+
+	if (!priv && env && *env) {
+		if (tee_version(env, &vers) || !(vers.gen_caps & TEE_GEN_CAP_GP) ||
+		    (impl_id && vers.impl_id != impl_id))
+			return -ENODEV;
+		snprintf(node, len, "%s", env);
+		return 0;
+	}
+	for (n = 0; n < 32; n++) {
+		snprintf(name, sizeof(name), "%s%d", priv ? "teepriv" : "tee", n);
+		snprintf(node, len, "/dev/%s", name);
+		if (priv) {
+			long long id = tee_sysfs_impl_id(name);
+
+			if (id >= 0 && (!impl_id || id == impl_id))
+				return 0;
+			continue;
+		}
+		if (!tee_version(node, &vers) &&
+		    (vers.gen_caps & TEE_GEN_CAP_GP) &&
+		    (!impl_id || vers.impl_id == impl_id))
+			return 0;
+	}
+	return -ENODEV;
 }
 
 /*
@@ -285,14 +325,21 @@ static int vgem_close(int vgem_fd, __u32 handle)
 
 /* ---- TEE ioctl helpers ---- */
 
+/* The TEE under test: teesim if it is there and TEE= is not set */
+static __u32 tee_under_test(void)
+{
+	return sim_present() && !getenv("TEE") ? TEESIM_IMPL_ID : 0;
+}
+
 static int tee_open(bool priv)
 {
 	char node[64];
+	int fd;
 
-	if (find_tee_dev(sim_present() ? TEESIM_NAME : NULL, priv, node,
-			 sizeof(node)))
+	if (find_tee_dev(tee_under_test(), priv, node, sizeof(node)))
 		return -ENODEV;
-	return open(node, O_RDWR);
+	fd = open(node, O_RDWR);
+	return fd < 0 ? -errno : fd;
 }
 
 static int open_session(int fd, const __u8 *uuid, __u32 *session,
@@ -448,20 +495,51 @@ static void prot_buf_free(struct prot_buf *buf)
 
 /* ---- standalone tests ---- */
 
-TEST(uapi_register_fd_abi)
+/* The uAPI of mainline (v6.18), which real user space is built against */
+static_assert(TEE_IOC_SHM_REGISTER_FD == 0xC018A408UL, "ioctl number");
+static_assert(sizeof(struct tee_ioctl_shm_register_fd_data) == 24, "size");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, fd) == 0, "fd");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, size) == 8,
+	      "size");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, flags) == 16,
+	      "flags");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, id) == 20,
+	      "id");
+static_assert(TEE_IOC_SHM_REGISTER == 0xC018A409UL, "neighbour moved");
+static_assert(DMA_HEAP_IOCTL_ALLOC == 0xC0184800UL, "neighbour moved");
+
+/*
+ * Runs first: say which TEE and which heaps the suite tests, and check
+ * that the device found is a TEE client device.
+ */
+TEST(backend)
 {
-	/* Checked where it matters, so the suite skips as a whole elsewhere */
-	if (!ensure_backend())
-		SKIP(return, "no TEE device (load teesim or a TEE driver)");
-	ASSERT_EQ(0xC018A408UL, (unsigned long)TEE_IOC_SHM_REGISTER_FD);
-	ASSERT_EQ(24, sizeof(struct tee_ioctl_shm_register_fd_data));
-	ASSERT_EQ(0, offsetof(struct tee_ioctl_shm_register_fd_data, fd));
-	ASSERT_EQ(8, offsetof(struct tee_ioctl_shm_register_fd_data, size));
-	ASSERT_EQ(16, offsetof(struct tee_ioctl_shm_register_fd_data, flags));
-	ASSERT_EQ(20, offsetof(struct tee_ioctl_shm_register_fd_data, id));
-	/* Neighbours must not move */
-	ASSERT_EQ(0xC018A409UL, (unsigned long)TEE_IOC_SHM_REGISTER);
-	ASSERT_EQ(0xC0184800UL, (unsigned long)DMA_HEAP_IOCTL_ALLOC);
+	struct tee_ioctl_version_data vers;
+	char node[64], path[PATH_MAX], rev[64] = "";
+	struct dirent *de;
+	DIR *dir;
+
+	if (!ensure_backend() ||
+	    find_tee_dev(tee_under_test(), false, node, sizeof(node)))
+		SKIP(return,
+		     "no TEE client device (load teesim or a TEE driver, or set TEE=/dev/teeN)");
+	ASSERT_EQ(0, tee_version(node, &vers));
+	ASSERT_TRUE(vers.gen_caps & TEE_GEN_CAP_GP);
+	snprintf(path, sizeof(path), "/sys/class/tee/%s/revision", node + 5);
+	if (!read_file(path, rev, sizeof(rev)))
+		rev[strcspn(rev, "\n")] = '\0';
+	ksft_print_msg("TEE %s: implementation id %#x%s%s%s, gen_caps %#x\n",
+		       node, vers.impl_id,
+		       vers.impl_id == TEESIM_IMPL_ID ? " (teesim)" :
+		       vers.impl_id == TEE_IMPL_ID_OPTEE ? " (OP-TEE)" : "",
+		       *rev ? ", revision " : "", rev, vers.gen_caps);
+	dir = opendir(DMA_HEAP_DIR);
+	if (!dir)
+		return;
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, "protected,", 10))
+			ksft_print_msg("protected heap %s\n", de->d_name);
+	closedir(dir);
 }
 
 TEST(teesim_discovery)
@@ -474,7 +552,7 @@ TEST(teesim_discovery)
 	if (!sim_present())
 		SKIP(return, "teesim not available (CONFIG_TEESIM)");
 
-	ASSERT_EQ(0, find_tee_dev(TEESIM_NAME, false, node, sizeof(node)));
+	ASSERT_EQ(0, find_tee_dev(TEESIM_IMPL_ID, false, node, sizeof(node)));
 	fd = open(node, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, TEE_IOC_VERSION, &vers));
@@ -536,7 +614,7 @@ TEST(teesim_supplicant_device)
 	if (!sim_present())
 		SKIP(return, "teesim not available (CONFIG_TEESIM)");
 
-	ASSERT_EQ(0, find_tee_dev(TEESIM_NAME, true, node, sizeof(node)));
+	ASSERT_EQ(0, find_tee_dev(TEESIM_IMPL_ID, true, node, sizeof(node)));
 	ASSERT_EQ(0, stat(node, &st));
 	/* Nobody but root may act as the supplicant by default */
 	EXPECT_EQ(0, st.st_mode & 0077) TH_LOG("%s mode %o", node, st.st_mode);
@@ -545,6 +623,37 @@ TEST(teesim_supplicant_device)
 	ASSERT_EQ(0, ioctl(fd, TEE_IOC_VERSION, &vers));
 	EXPECT_EQ(TEE_GEN_CAP_PRIVILEGED, vers.gen_caps);
 	close(fd);
+}
+
+#define NO_PTA	"no invoke_tests pseudo TA (OP-TEE: CFG_TEE_CORE_EMBED_INTERNAL_TESTS=y)"
+
+/*
+ * Like OP-TEE's, the supplicant device has one user at a time: it is busy
+ * while a supplicant (tee-supplicant, or this test) holds it.
+ */
+TEST(supplicant_device_exclusive)
+{
+	char node[64];
+	int fd, fd2;
+
+	ensure_backend();
+	if (find_tee_dev(tee_under_test(), true, node, sizeof(node)))
+		SKIP(return, "no privileged TEE device");
+	fd = open(node, O_RDWR);
+	if (fd < 0 && errno == EBUSY)
+		return;		/* a supplicant holds it: exclusive */
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", node, strerror(errno));
+	fd2 = open(node, O_RDWR);
+	EXPECT_EQ(-1, fd2);
+	EXPECT_EQ(EBUSY, errno);
+	if (fd2 >= 0)
+		close(fd2);
+	close(fd);
+	/* Free again once closed */
+	fd = open(node, O_RDWR);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* ---- the sdp_basic trusted application, without protected memory ---- */
@@ -576,7 +685,7 @@ FIXTURE_TEARDOWN(ta)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	if (sim_present())
+	if (tee_under_test() == TEESIM_IMPL_ID)
 		EXPECT_EQ(0, sim_stat("stats", "sessions"));
 }
 
@@ -591,16 +700,18 @@ TEST_F(ta, unknown_uuid)
 	EXPECT_NE(TEEC_ORIGIN_TRUSTED_APP, res.origin);
 }
 
-TEST_F(ta, invoke_tests_pta_unreachable)
+/* OP-TEE opens a session to its invoke_tests pseudo TA from user space */
+TEST_F(ta, invoke_tests_pta_opens)
 {
 	static const __u8 uuid[] = INVOKE_TESTS_PTA_UUID;
 	struct tee_result res;
 	__u32 s;
 
 	ASSERT_EQ(0, open_session(self->fd, uuid, &s, &res));
-	EXPECT_NE(TEEC_SUCCESS, res.ret);
-	if (res.ret == TEEC_SUCCESS)
-		close_session(self->fd, s);
+	if (res.ret == TEEC_ERROR_ITEM_NOT_FOUND)
+		SKIP(return, NO_PTA);
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	EXPECT_EQ(0, close_session(self->fd, s));
 }
 
 TEST_F(ta, close_session_twice)
@@ -761,7 +872,7 @@ FIXTURE_SETUP(protmem)
 	self->heap_fd = -1;
 	self->tee_fd = -1;
 	ensure_backend();
-	self->sim = sim_present();
+	self->sim = tee_under_test() == TEESIM_IMPL_ID;
 	if (self->sim) {
 		id = pool_stat(variant->pool, "heap_id");
 		if (id < 1 || id > 3)
@@ -948,7 +1059,7 @@ TEST_F(protmem, heap_discovery)
 	EXPECT_EQ(0, strncmp(basename(self->heap), "protected,", 10));
 	if (self->sim) {
 		EXPECT_LT(0, self->pool_size);
-		EXPECT_EQ(0, self->pool_size % SZ_4K);
+		EXPECT_EQ(0, self->pool_size % page_size());
 	}
 }
 
@@ -984,7 +1095,7 @@ TEST_F(protmem, alloc_sizes)
 					    sizes[n], &pb))
 			TH_LOG("size %llu", (unsigned long long)sizes[n]);
 		/* The heap rounds up to pages, REGISTER_FD reports that */
-		EXPECT_EQ((sizes[n] + SZ_4K - 1) & ~(SZ_4K - 1), pb.size);
+		EXPECT_EQ(page_align(sizes[n]), pb.size);
 		if (self->sim) {
 			EXPECT_EQ(1, pool_stat(variant->pool, "buffers"));
 			EXPECT_EQ(pb.size, pool_stat(variant->pool, "bytes"));
@@ -1014,15 +1125,30 @@ TEST_F(protmem, alloc_whole_pool)
 	close(fd);
 }
 
+/* Without teesim the pool size is unknown: give up after 1 GiB */
+#define EXHAUST_MAX	(16 * 1024)
+
 TEST_F(protmem, exhaustion_and_recovery)
 {
-	int fds[1024], n, count = 0, rc = 0;
+	int max, n, count = 0, rc = 0;
+	int *fds;
 
-	for (n = 0; n < 1024; n++) {
+	/* teesim reports the pool size: one more than fits must fail */
+	max = self->sim ? self->pool_size / SZ_64K + 1 : EXHAUST_MAX;
+	fds = calloc(max, sizeof(*fds));
+	ASSERT_NE(NULL, fds);
+	for (n = 0; n < max; n++) {
 		rc = heap_alloc(self->heap_fd, SZ_64K);
 		if (rc < 0)
 			break;
 		fds[count++] = rc;
+	}
+	if (rc >= 0 && !self->sim) {
+		while (count)
+			close(fds[--count]);
+		free(fds);
+		SKIP(return, "the heap gave %d MiB without running out",
+		     EXHAUST_MAX / 16);
 	}
 	ASSERT_EQ(-ENOMEM, rc) TH_LOG("%d buffers of 64 KiB", count);
 	ASSERT_LT(0, count);
@@ -1041,6 +1167,7 @@ TEST_F(protmem, exhaustion_and_recovery)
 
 	while (count)
 		close(fds[--count]);
+	free(fds);
 	/* And everything comes back */
 	rc = heap_alloc(self->heap_fd, SZ_64K);
 	ASSERT_LE(0, rc);
@@ -1091,10 +1218,6 @@ TEST_F(protmem, sync_gives_no_cpu_access)
 	sync.flags = 0x80;
 	EXPECT_EQ(-1, ioctl(pb.dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync));
 	EXPECT_EQ(EINVAL, errno);
-
-	if (self->have_ta)
-		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
-			      SZ_4K);
 	prot_buf_free(&pb);
 }
 
@@ -1214,12 +1337,40 @@ TEST_F(protmem, import_into_device)
 	close(vfd);
 }
 
+/*
+ * OP-TEE refuses protected memory sent from user space to its
+ * invoke_tests pseudo TA: only TAs may pass it protected memory.
+ */
+TEST_F(protmem, invoke_tests_pta_refuses_protected_memory)
+{
+	static const __u8 uuid[] = INVOKE_TESTS_PTA_UUID;
+	struct tee_invoke inv;
+	struct tee_result res;
+	struct prot_buf pb;
+	__u32 s;
+
+	ASSERT_EQ(0, open_session(self->tee_fd, uuid, &s, &res));
+	if (res.ret == TEEC_ERROR_ITEM_NOT_FOUND)
+		SKIP(return, NO_PTA);
+	ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	inv_init(&inv, s, PTA_INVOKE_TESTS_CMD_READ_MODIFY_SEC);
+	inv_memref(&inv, 0, MEM_INOUT, pb.shm_id, 0, SZ_4K);
+	ASSERT_EQ(0, inv_do(self->tee_fd, &inv, &res));
+	EXPECT_EQ(TEEC_ERROR_BAD_PARAMETERS, res.ret);
+	prot_buf_free(&pb);
+	EXPECT_EQ(0, close_session(self->tee_fd, s));
+}
+
 TEST_F(protmem, register_fd_on_supplicant_device)
 {
 	struct tee_ioctl_shm_register_fd_data data;
 	int pfd, dfd;
 
 	pfd = tee_open(true);
+	if (pfd == -EBUSY)
+		SKIP(return,
+		     "the supplicant device is held by a supplicant: stop tee-supplicant to run this");
 	if (pfd < 0)
 		SKIP(return, "no privileged TEE device");
 	dfd = heap_alloc(self->heap_fd, SZ_4K);
@@ -1463,12 +1614,13 @@ TEST_F(protmem, short_buffer)
 			    pb.shm_id, 0, 999, &inv, &res));
 	EXPECT_EQ(TEEC_ERROR_SHORT_BUFFER, res.ret);
 	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
-	EXPECT_EQ(1000, inv.params[1].b);
+	/* OP-TEE's sdp_basic TA leaves the size as passed */
+	EXPECT_EQ(999, inv.params[1].b);
 	ASSERT_EQ(0, dump(self->tee_fd, self->session, pb.shm_id, 0, 1000,
 			  shm.id, 0, 10, &inv, &res));
 	EXPECT_EQ(TEEC_ERROR_SHORT_BUFFER, res.ret);
 	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
-	EXPECT_EQ(1000, inv.params[1].b);
+	EXPECT_EQ(10, inv.params[1].b);
 	prot_buf_free(&pb);
 	norm_shm_free(&shm);
 }
@@ -1496,28 +1648,13 @@ TEST_F(protmem, output_size_not_shrunk)
 	norm_shm_free(&shm);
 }
 
-TEST_F(protmem, cleared_after_free)
-{
-	struct prot_buf keep, pb;
-	int n;
-
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
-	/* Keep the pool busy so a dynamic chunk is not reclaimed */
-	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K,
-				    &keep));
-	for (n = 0; n < 4; n++) {
-		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
-					    SZ_64K, &pb));
-		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
-			      pb.size);
-		fill_protected(_metadata, self->tee_fd, self->session, &pb,
-			       0xa5);
-		prot_buf_free(&pb);
-	}
-	prot_buf_free(&keep);
-}
-
+/*
+ * Neither OP-TEE nor the kernel clears a buffer freed into a pool that
+ * keeps its memory. A pool that gives its memory back to the kernel gets
+ * new memory, zeroed, and the kernel clears what it got back: the next
+ * buffer never shows the previous owner's data. Only teesim tells which
+ * pools give their memory back.
+ */
 TEST_F(protmem, cleared_after_reclaim)
 {
 	struct prot_buf pb;
@@ -1525,6 +1662,8 @@ TEST_F(protmem, cleared_after_reclaim)
 
 	if (!self->have_ta)
 		SKIP(return, NO_TA);
+	if (!self->sim || !variant->dynamic)
+		SKIP(return, "a static pool keeps its memory (dynamic pools: teesim tells)");
 	for (n = 0; n < 3; n++) {
 		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
 					    SZ_64K, &pb));
@@ -1981,7 +2120,8 @@ static int open_unprivileged(const char *path, cap_value_t cap)
 		if (cap_set_proc(caps))
 			_exit(101);
 		rc = open(path, O_RDWR);
-		_exit(rc >= 0 ? 0 : errno == EACCES ? 2 : 3);
+		/* EBUSY: allowed, but held (by a supplicant) */
+		_exit(rc >= 0 || errno == EBUSY ? 0 : errno == EACCES ? 2 : 3);
 	}
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -2003,10 +2143,9 @@ TEST_F(protmem, privilege_device_nodes)
 
 	if (geteuid())
 		SKIP(return, "must run as root to drop privileges");
-	ASSERT_EQ(0, find_tee_dev(self->sim ? TEESIM_NAME : NULL, false, node,
+	ASSERT_EQ(0, find_tee_dev(tee_under_test(), false, node,
 				  sizeof(node)));
-	if (!find_tee_dev(self->sim ? TEESIM_NAME : NULL, true, pnode,
-			  sizeof(pnode)))
+	if (!find_tee_dev(tee_under_test(), true, pnode, sizeof(pnode)))
 		paths[2] = pnode;
 	for (n = 0; n < 3 && paths[n]; n++) {
 		int want = others_rw(paths[n]) ? 0 : 2;

@@ -38,9 +38,12 @@
 /* OP-TEE's sdp_basic TA (optee_test), and its commands */
 #define SDP_BASIC_UUID { 0x12, 0x34, 0x56, 0x78, 0x5b, 0x69, 0x11, 0xe4, \
 			 0x9d, 0xbb, 0x10, 0x1f, 0x74, 0xf0, 0x00, 0x99 }
-/* OP-TEE's invoke_tests pseudo TA, not reachable from the normal world */
+/* OP-TEE's invoke_tests pseudo TA: opens, but refuses protected memory */
 #define INVOKE_TESTS_PTA_UUID { 0xd9, 0x6a, 0x5b, 0x40, 0xc3, 0xe5, 0x21, 0xe3, \
 				0x87, 0x94, 0x10, 0x02, 0xa5, 0xd5, 0xc6, 0x1b }
+
+/* invoke_tests: read, modify and write back a protected buffer */
+#define PTA_INVOKE_TESTS_CMD_READ_MODIFY_SEC	4
 
 #define SDP_CMD_INJECT		0
 #define SDP_CMD_TRANSFORM	1
