@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers for the TEE protected DMA-heap selftests.
+ * Definitions and helpers shared by the selftests of the TEE protected
+ * DMA-heaps and TEE_IOC_SHM_REGISTER_FD.
+ *
+ * The tests run against any TEE that registers "protected,*" DMA-heaps
+ * and offers OP-TEE's sdp_basic trusted application. On machines without
+ * one they load teesim (CONFIG_TEESIM), the simulated TEE, and use its
+ * debugfs statistics to prove that nothing leaked and its fault
+ * injection knobs to walk the error paths. Without a TEE device or a
+ * protected heap every test is skipped with the reason.
+ *
+ * One program per concern: tee_discovery, tee_heap, tee_register_fd and
+ * tee_races test the kernel's contract, tee_invoke what OP-TEE's TAs do,
+ * tee_teesim teesim itself; tee_leaks runs last.
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
@@ -79,5 +91,65 @@ struct norm_shm {
 	size_t size;
 	__u8 *va;
 };
+
+#define SZ_4K	4096UL
+#define SZ_64K	(64 * 1024UL)
+#define SZ_1M	(1024 * 1024UL)
+
+#define NO_TA	"sdp_basic TA not available"
+#define NO_SIM	"needs teesim's debugfs"
+#define NO_PTA	"no invoke_tests pseudo TA (OP-TEE: CFG_TEE_CORE_EMBED_INTERNAL_TESTS=y)"
+
+enum sim_op { SIM_STATE, SIM_LOAD, SIM_UNLOAD };
+
+/* tee_lib.c */
+extern const char * const heap_names[];
+__u64 page_size(void);
+__u64 page_align(__u64 len);
+int read_file(const char *path, char *buf, size_t len);
+int write_file(const char *path, const char *val);
+long long sim_stat(const char *file, const char *key);
+int sim_fault(const char *knob, int countdown);
+bool sim_present(void);
+int sim_module(enum sim_op op);
+int tee_version(const char *node, struct tee_ioctl_version_data *vers);
+long long tee_sysfs_impl_id(const char *name);
+int find_tee_dev(__u32 impl_id, bool priv, char *node, size_t len);
+bool ensure_backend(void);
+bool cmdline_param(const char *name, char *val, size_t len);
+bool swiotlb_forced(void);
+int vgem_open(void);
+int vgem_import(int vgem_fd, int dmabuf_fd, __u32 *handle);
+int vgem_close(int vgem_fd, __u32 handle);
+__u32 tee_under_test(void);
+int tee_open(bool priv);
+int open_session(int fd, const __u8 *uuid, __u32 *session,
+		 struct tee_result *res);
+int close_session(int fd, __u32 session);
+void inv_init(struct tee_invoke *inv, __u32 session, __u32 cmd);
+void inv_memref(struct tee_invoke *inv, int n, __u64 attr,
+		int shm_id, __u64 offs, __u64 size);
+int inv_do(int fd, struct tee_invoke *inv, struct tee_result *res);
+int norm_shm_alloc(int fd, size_t size, struct norm_shm *shm);
+void norm_shm_free(struct norm_shm *shm);
+int heap_alloc(int heap_fd, __u64 len);
+int register_fd(int tee_fd, int64_t dmabuf_fd,
+		struct tee_ioctl_shm_register_fd_data *data);
+int prot_buf_alloc(int heap_fd, int tee_fd, __u64 len,
+		   struct prot_buf *buf);
+void prot_buf_free(struct prot_buf *buf);
+long long pool_stat(const char *pool, const char *key);
+int inject(int fd, __u32 s, int src_id, __u64 src_offs,
+	   __u64 len, int dst_id, __u64 dst_offs,
+	   __u64 dst_len, struct tee_invoke *inv,
+	   struct tee_result *res);
+int transform(int fd, __u32 s, int id, __u64 offs,
+	      __u64 len, struct tee_result *res);
+int dump(int fd, __u32 s, int src_id, __u64 src_offs,
+	 __u64 len, int dst_id, __u64 dst_offs, __u64 dst_len,
+	 struct tee_invoke *inv, struct tee_result *res);
+int open_unprivileged(const char *path, cap_value_t cap);
+bool others_rw(const char *path);
+int drop_privileges(void);
 
 #endif /* TEE_PROTMEM_H */

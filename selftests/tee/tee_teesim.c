@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * teesim only: its devices, taint and enforcement, statistics, fault
+ * injection into lending, reclaiming, allocating and invoking, and module
+ * unload under live buffers. Skipped on any other TEE.
+ *
+ * Copyright (c) 2026 Seed 97216e93 maintainers
+ */
+
+#define _GNU_SOURCE
+#include <assert.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <libkmod.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+
+#include <drm/drm.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/tee.h>
+
+#include "../kselftest_harness.h"
+#include "tee_fixtures.h"
+#include "tee_ta_fixture.h"
+
+#define PM_NAME		teesim
+#define PM_NEEDS	PM_NEEDS_TEESIM
+#include "tee_pm_fixture.h"
+
+TEST(teesim_discovery)
+{
+	struct tee_ioctl_version_data vers = { 0 };
+	char node[64], path[PATH_MAX], buf[64];
+	int fd;
+
+	ensure_backend();
+	if (!sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_EQ(0, find_tee_dev(TEESIM_IMPL_ID, false, node, sizeof(node)));
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, TEE_IOC_VERSION, &vers));
+	EXPECT_EQ(TEESIM_IMPL_ID, vers.impl_id);
+	EXPECT_EQ(TEE_GEN_CAP_GP | TEE_GEN_CAP_REG_MEM |
+		  TEE_GEN_CAP_MEMREF_NULL, vers.gen_caps);
+	close(fd);
+
+	snprintf(path, sizeof(path), "/sys/class/tee/%s/implementation_id",
+		 node + 5);
+	ASSERT_EQ(0, read_file(path, buf, sizeof(buf)));
+	EXPECT_EQ(TEESIM_IMPL_ID, atoi(buf));
+}
+
+/* teesim protects nothing: it marks the kernel as running test code */
+TEST(teesim_taints_kernel)
+{
+	char buf[32];
+
+	ensure_backend();
+	if (!sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_EQ(0, read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)));
+	/* TAINT_TEST, bit 18, 'N' in oops reports */
+	EXPECT_TRUE(strtoull(buf, NULL, 10) & (1ULL << 18))
+		TH_LOG("tainted is %s", buf);
+}
+
+/*
+ * teesim.enforce=1 on the command line runs the whole suite with the
+ * protected pages out of the linear map: make sure it really is on, a
+ * guest meant to enforce must not pass without enforcing.
+ */
+TEST(teesim_enforcement_as_asked)
+{
+	char val[16];
+	bool want;
+
+	ensure_backend();
+	want = cmdline_param("teesim.enforce", val, sizeof(val)) &&
+	       strchr("1yY", val[0]);
+	if (!want && !sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_TRUE(sim_present())
+		TH_LOG("teesim.enforce=%s is set but teesim did not start", val);
+	EXPECT_EQ(want, sim_stat("stats", "enforce"));
+}
+
+TEST(teesim_supplicant_device)
+{
+	struct tee_ioctl_version_data vers = { 0 };
+	char node[64];
+	struct stat st;
+	int fd;
+
+	ensure_backend();
+	if (!sim_present())
+		SKIP(return, "teesim not available (CONFIG_TEESIM)");
+
+	ASSERT_EQ(0, find_tee_dev(TEESIM_IMPL_ID, true, node, sizeof(node)));
+	ASSERT_EQ(0, stat(node, &st));
+	/* Nobody but root may act as the supplicant by default */
+	EXPECT_EQ(0, st.st_mode & 0077) TH_LOG("%s mode %o", node, st.st_mode);
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, TEE_IOC_VERSION, &vers));
+	EXPECT_EQ(TEE_GEN_CAP_PRIVILEGED, vers.gen_caps);
+	close(fd);
+}
+
+TEST_F(ta, fault_invoke)
+{
+	struct tee_invoke inv;
+	struct tee_result res;
+
+	if (!sim_present())
+		SKIP(return, "fault injection needs teesim");
+	ASSERT_EQ(0, sim_fault("fail_invoke", 1));
+	inv_init(&inv, self->session, 42);
+	ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+	EXPECT_EQ(TEEC_ERROR_COMMUNICATION, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_COMMS, res.origin);
+	/* One shot: the next invoke reaches the TA again */
+	inv_init(&inv, self->session, 42);
+	ASSERT_EQ(0, inv_do(self->fd, &inv, &res));
+	EXPECT_EQ(TEEC_ORIGIN_TRUSTED_APP, res.origin);
+}
+
+TEST_F(ta, sessions_counted)
+{
+	static const __u8 uuid[] = SDP_BASIC_UUID;
+	struct tee_result res;
+	__u32 s[4];
+	int n;
+
+	if (!sim_present())
+		SKIP(return, "statistics need teesim");
+	for (n = 0; n < 4; n++) {
+		ASSERT_EQ(0, open_session(self->fd, uuid, &s[n], &res));
+		ASSERT_EQ(TEEC_SUCCESS, res.ret);
+	}
+	EXPECT_EQ(5, sim_stat("stats", "sessions"));
+	EXPECT_LE(5, sim_stat("stats", "sessions_hwm"));
+	for (n = 0; n < 4; n++)
+		EXPECT_EQ(0, close_session(self->fd, s[n]));
+	EXPECT_EQ(1, sim_stat("stats", "sessions"));
+}
+
+/*
+ * Neither OP-TEE nor the kernel clears a buffer freed into a pool that
+ * keeps its memory. A pool that gives its memory back to the kernel gets
+ * new memory, zeroed, and the kernel clears what it got back: the next
+ * buffer never shows the previous owner's data. Only teesim tells which
+ * pools give their memory back.
+ */
+TEST_F(teesim, cleared_after_reclaim)
+{
+	struct prot_buf pb;
+	int n;
+
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
+	if (!self->sim || !variant->dynamic)
+		SKIP(return, "a static pool keeps its memory (dynamic pools: teesim tells)");
+	for (n = 0; n < 3; n++) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    SZ_64K, &pb));
+		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
+			      pb.size);
+		fill_protected(_metadata, self->tee_fd, self->session, &pb,
+			       0x3c);
+		prot_buf_free(&pb);
+		if (self->sim && variant->dynamic)
+			EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	}
+}
+
+TEST_F(teesim, lend_and_reclaim)
+{
+	long long lends, reclaims;
+	struct prot_buf a, b;
+
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	lends = pool_stat(variant->pool, "lends");
+	reclaims = pool_stat(variant->pool, "reclaims");
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &a));
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &b));
+	/* One chunk serves both buffers */
+	EXPECT_EQ(lends + 1, pool_stat(variant->pool, "lends"));
+	prot_buf_free(&a);
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	prot_buf_free(&b);
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(reclaims + 1, pool_stat(variant->pool, "reclaims"));
+}
+
+TEST_F(teesim, fault_pool_alloc)
+{
+	int fd;
+
+	long long failures;
+
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	failures = pool_stat(variant->pool, "alloc_failures");
+	ASSERT_EQ(0, sim_fault("fail_alloc", 1));
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
+	EXPECT_EQ(failures + 1, pool_stat(variant->pool, "alloc_failures"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "buffers"));
+	if (variant->dynamic)
+		EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	/* The countdown: the second allocation from now fails */
+	ASSERT_EQ(0, sim_fault("fail_alloc", 2));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
+	close(fd);
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+TEST_F(teesim, fault_lend)
+{
+	long long failures;
+	int fd;
+
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	failures = pool_stat(variant->pool, "lend_failures");
+	ASSERT_EQ(0, sim_fault("fail_lend", 1));
+	EXPECT_EQ(-EIO, heap_alloc(self->heap_fd, SZ_4K));
+	EXPECT_EQ(failures + 1, pool_stat(variant->pool, "lend_failures"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(0, sim_stat("stats", "protected_ranges") -
+		     (sim_stat("static/stats", "size") > 0));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	close(fd);
+}
+
+TEST_F(teesim, fault_reclaim)
+{
+	long long failures;
+	struct prot_buf pb;
+	int fd;
+
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	if (!variant->dynamic)
+		SKIP(return, "static pools reclaim nothing");
+	failures = pool_stat(variant->pool, "reclaim_failures");
+	ASSERT_EQ(0, sim_fault("fail_reclaim", 1));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* The secure world kept the chunk: it stays lent, nothing leaks */
+	EXPECT_EQ(failures + 1, pool_stat(variant->pool, "reclaim_failures"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "buffers"));
+	/* and is reused, and reclaimed once the pool empties again */
+	if (self->have_ta) {
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+					    SZ_64K, &pb));
+		expect_zeroed(_metadata, self->tee_fd, self->session, &pb, 0,
+			      pb.size);
+		prot_buf_free(&pb);
+	} else {
+		fd = heap_alloc(self->heap_fd, SZ_4K);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+}
+
+TEST_F(teesim, fault_invoke_with_buffer)
+{
+	struct tee_result res;
+	struct prot_buf pb;
+
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	if (!self->have_ta)
+		SKIP(return, NO_TA);
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	ASSERT_EQ(0, sim_fault("fail_invoke", 1));
+	ASSERT_EQ(0, transform(self->tee_fd, self->session, pb.shm_id, 0,
+			       SZ_4K, &res));
+	EXPECT_EQ(TEEC_ERROR_COMMUNICATION, res.ret);
+	EXPECT_EQ(TEEC_ORIGIN_COMMS, res.origin);
+	/* The shm references taken for the call were dropped */
+	prot_buf_free(&pb);
+}
+
+/*
+ * The backend cannot go away under a live buffer: unloading teesim is
+ * refused while one exists, and works once it is gone. The heap itself
+ * stays (dma-heaps cannot be removed) and refuses allocations until
+ * teesim is back.
+ */
+TEST_F(teesim, module_unload_with_live_buffer)
+{
+	struct prot_buf pb;
+	int rc, fd;
+
+	if (!self->sim)
+		SKIP(return, NO_SIM);
+	if (sim_module(SIM_STATE) != KMOD_MODULE_LIVE)
+		SKIP(return, "teesim is not a loaded module");
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
+	close(self->tee_fd);
+	self->tee_fd = -1;
+	close(pb.dmabuf_fd);
+	pb.dmabuf_fd = -1;
+
+	rc = sim_module(SIM_UNLOAD);
+	EXPECT_TRUE(rc == -EAGAIN || rc == -EBUSY) TH_LOG("rmmod: %d", rc);
+	ASSERT_TRUE(sim_present());
+
+	prot_buf_free(&pb);
+	rc = sim_module(SIM_UNLOAD);
+	ASSERT_EQ(0, rc) TH_LOG("rmmod: %s", strerror(-rc));
+	EXPECT_FALSE(sim_present());
+
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	EXPECT_GT(0, fd);
+	if (fd >= 0)
+		close(fd);
+
+	ASSERT_EQ(0, sim_module(SIM_LOAD));
+	ASSERT_TRUE(sim_present());
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST_HARNESS_MAIN
