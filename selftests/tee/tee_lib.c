@@ -314,6 +314,27 @@ int vgem_close(int vgem_fd, __u32 handle)
 	return ioctl(vgem_fd, DRM_IOCTL_GEM_CLOSE, &args) ? -errno : 0;
 }
 
+/*
+ * HEAP=name[:name] in the environment: the heap the fixture variant
+ * @index (0: static_pool, 1: dynamic_pool) tests, or NULL.
+ */
+const char *heap_from_env(int index, char *buf, size_t len)
+{
+	const char *p = getenv("HEAP");
+	const char *end;
+
+	while (p && index-- > 0) {
+		p = strchr(p, ':');
+		if (p)
+			p++;
+	}
+	if (!p || !*p)
+		return NULL;
+	end = strchrnul(p, ':');
+	snprintf(buf, len, "%.*s", (int)(end - p), p);
+	return buf;
+}
+
 /* The TEE under test: teesim if it is there and TEE= is not set */
 __u32 tee_under_test(void)
 {

@@ -52,14 +52,21 @@ PM_FIXTURE_SETUP_(PM_NAME)
 	const enum pm_needs needs = PM_NEEDS;
 	const char *name = variant->default_heap;
 	struct tee_result res;
+	char env[128];
 	long long id;
 
 	self->heap_fd = -1;
 	self->tee_fd = -1;
 	ensure_backend();
-	self->sim = tee_under_test() == TEESIM_IMPL_ID;
+	/* HEAP= chooses the heaps; teesim's statistics are not used then */
+	if (getenv("HEAP")) {
+		name = heap_from_env(variant->dynamic, env, sizeof(env));
+		if (!name)
+			SKIP(return, "HEAP= names no heap for this variant");
+	}
+	self->sim = tee_under_test() == TEESIM_IMPL_ID && !getenv("HEAP");
 	if (needs == PM_NEEDS_TEESIM && !self->sim)
-		SKIP(return, "teesim only (" NO_SIM ")");
+		SKIP(return, "teesim only (" NO_SIM ", TEE= and HEAP= unset)");
 	if (self->sim) {
 		id = pool_stat(variant->pool, "heap_id");
 		if (id < 1 || id > 3)

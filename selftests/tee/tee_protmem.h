@@ -121,6 +121,7 @@ bool swiotlb_forced(void);
 int vgem_open(void);
 int vgem_import(int vgem_fd, int dmabuf_fd, __u32 *handle);
 int vgem_close(int vgem_fd, __u32 handle);
+const char *heap_from_env(int index, char *buf, size_t len);
 __u32 tee_under_test(void);
 int tee_open(bool priv);
 int open_session(int fd, const __u8 *uuid, __u32 *session,
