@@ -8,12 +8,13 @@ set -euo pipefail
 arches=${ARCHES:-x86_64 arm64}
 # Guests: "LABEL ARCH [kernel parameters...]".  x86_64 has teesim built in
 # and runs the suites with protected pages out of the linear map, then the
-# tee suite again with every DMA bounced through swiotlb (the dmabuf-heaps
-# suite imports 1 MiB segments, more than swiotlb can bounce); arm64 loads
-# teesim as a module.
+# tee suite again as on a board (TEE= and HEAP= set: no teesim statistics,
+# teesim-only tests skip) with every DMA bounced through swiotlb (the
+# dmabuf-heaps suite imports 1 MiB segments, more than swiotlb can
+# bounce); arm64 loads teesim as a module.
 guests=(
 	"x86_64 x86_64 teesim.enforce=1"
-	"x86_64-swiotlb x86_64 swiotlb=force rig.tests=tee"
+	"x86_64-board x86_64 swiotlb=force rig.tests=tee rig.env.TEE=/dev/tee0 rig.env.HEAP=protected,secure-video:protected,trusted-ui"
 	"arm64 arm64"
 )
 logs=$BUILD/logs
