@@ -130,6 +130,53 @@ TEST(teesim_supplicant_device)
 	close(fd);
 }
 
+/*
+ * A TEE_IOC_SUPPL_RECV whose parameters the core refuses half way leaves
+ * no reference behind on the shared memory it had resolved: the driver,
+ * which drops them, is never called. teesim's statistics see a leak.
+ */
+TEST(supp_recv_bad_params_leave_nothing)
+{
+	struct tee_iocl_supp_recv_arg *arg;
+	struct norm_shm shm = { .fd = -1 };
+	struct tee_ioctl_buf_data data;
+	size_t len;
+	int fd, n;
+
+	ensure_backend();
+	if (tee_under_test() != TEESIM_IMPL_ID)
+		SKIP(return, "teesim only (" NO_SIM ", TEE= unset)");
+	fd = tee_open(true);
+	ASSERT_LE(0, fd) TH_LOG("supplicant device: %s", strerror(-fd));
+	ASSERT_EQ(0, norm_shm_alloc(fd, SZ_4K, &shm));
+
+	len = sizeof(*arg) + 2 * sizeof(struct tee_ioctl_param);
+	arg = calloc(1, len);
+	ASSERT_NE(NULL, arg);
+	arg->num_params = 2;
+	/* A good reference to the shm, then a parameter of no known type */
+	arg->params[0].attr = TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT;
+	arg->params[0].b = SZ_4K;
+	arg->params[0].c = shm.id;
+	arg->params[1].attr = TEE_IOCTL_PARAM_ATTR_TYPE_MASK;
+	data.buf_ptr = (uintptr_t)arg;
+	data.buf_len = len;
+	EXPECT_EQ(-1, ioctl(fd, TEE_IOC_SUPPL_RECV, &data));
+	EXPECT_EQ(EINVAL, errno);
+	free(arg);
+	norm_shm_free(&shm);
+	close(fd);
+
+	for (n = 0; n < 100 && sim_stat("stats", "shm_pool"); n++)
+		usleep(10000);
+	EXPECT_EQ(0, sim_stat("stats", "shm_pool"));
+	/* And the device is free again: its context was released */
+	fd = tee_open(true);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
 TEST_F(ta, fault_invoke)
 {
 	struct tee_invoke inv;
