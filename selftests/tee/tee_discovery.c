@@ -43,7 +43,7 @@
 
 /*
  * Runs first: say which TEE and which heaps the suite tests, and check
- * that the device found is a TEE client device.
+ * that sysfs agrees with TEE_IOC_VERSION about the implementation.
  */
 TEST(backend)
 {
@@ -57,8 +57,10 @@ TEST(backend)
 		SKIP(return,
 		     "no TEE client device (load teesim or a TEE driver, or set TEE=/dev/teeN)");
 	ASSERT_EQ(0, tee_version(node, &vers));
-	ASSERT_TRUE(vers.gen_caps & TEE_GEN_CAP_GP);
-	snprintf(path, sizeof(path), "/sys/class/tee/%s/revision", node + 5);
+	/* sysfs and TEE_IOC_VERSION name the same implementation */
+	EXPECT_EQ(vers.impl_id, tee_sysfs_impl_id(basename(node)));
+	snprintf(path, sizeof(path), "/sys/class/tee/%s/revision",
+		 basename(node));
 	if (!read_file(path, rev, sizeof(rev)))
 		rev[strcspn(rev, "\n")] = '\0';
 	ksft_print_msg("TEE %s: implementation id %#x%s%s%s, gen_caps %#x\n",

@@ -171,8 +171,6 @@ TEST_F(sdp, round_trip_5000)
 	struct prot_buf pb;
 	int n;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 5000, &pb));
 	for (n = 0; n < 10; n++)
 		round_trip(_metadata, self->tee_fd, self->session, &pb, 0,
@@ -186,8 +184,6 @@ TEST_F(sdp, round_trip_offsets)
 	struct prot_buf pb;
 	unsigned int n;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, 17000, &pb));
 	for (n = 0; n < ARRAY_SIZE(offs); n++)
 		round_trip(_metadata, self->tee_fd, self->session, &pb,
@@ -208,8 +204,6 @@ TEST_F(sdp, round_trip_registered_normal_memory)
 	__u8 *mem;
 	int sfd, n;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	mem = mmap(NULL, 3 * SZ_4K, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
@@ -244,8 +238,6 @@ TEST_F(sdp, destination_not_protected)
 	struct tee_invoke inv;
 	struct tee_result res;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &in));
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &out));
 	memset(out.va, 0x11, SZ_4K);
@@ -265,8 +257,6 @@ TEST_F(sdp, normal_side_protected)
 	struct tee_invoke inv;
 	struct tee_result res;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pa));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	/* Inject from protected memory: the source must be normal memory */
@@ -290,8 +280,6 @@ TEST_F(sdp, short_buffer)
 	struct tee_result res;
 	struct prot_buf pb;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &shm));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	ASSERT_EQ(0, inject(self->tee_fd, self->session, shm.id, 0, 1000,
@@ -316,8 +304,6 @@ TEST_F(sdp, output_size_not_shrunk)
 	struct tee_result res;
 	struct prot_buf pb;
 
-	if (!self->have_ta)
-		SKIP(return, NO_TA);
 	ASSERT_EQ(0, norm_shm_alloc(self->tee_fd, SZ_4K, &shm));
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
 	ASSERT_EQ(0, inject(self->tee_fd, self->session, shm.id, 0, 100,

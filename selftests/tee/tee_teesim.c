@@ -229,8 +229,8 @@ TEST_F(teesim, cleared_after_reclaim)
 
 	if (!self->have_ta)
 		SKIP(return, NO_TA);
-	if (!self->sim || !variant->dynamic)
-		SKIP(return, "a static pool keeps its memory (dynamic pools: teesim tells)");
+	if (!variant->dynamic)
+		SKIP(return, "a static pool keeps its memory");
 	for (n = 0; n < 3; n++) {
 		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
 					    SZ_64K, &pb));
@@ -239,7 +239,7 @@ TEST_F(teesim, cleared_after_reclaim)
 		fill_protected(_metadata, self->tee_fd, self->session, &pb,
 			       0x3c);
 		prot_buf_free(&pb);
-		if (self->sim && variant->dynamic)
+		if (variant->dynamic)
 			EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
 	}
 }
@@ -249,8 +249,6 @@ TEST_F(teesim, lend_and_reclaim)
 	long long lends, reclaims;
 	struct prot_buf a, b;
 
-	if (!self->sim)
-		SKIP(return, NO_SIM);
 	if (!variant->dynamic)
 		SKIP(return, "static pools lend nothing");
 	lends = pool_stat(variant->pool, "lends");
@@ -274,8 +272,6 @@ TEST_F(teesim, fault_pool_alloc)
 
 	long long failures;
 
-	if (!self->sim)
-		SKIP(return, NO_SIM);
 	failures = pool_stat(variant->pool, "alloc_failures");
 	ASSERT_EQ(0, sim_fault("fail_alloc", 1));
 	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, SZ_4K));
@@ -299,8 +295,6 @@ TEST_F(teesim, fault_lend)
 	long long failures;
 	int fd;
 
-	if (!self->sim)
-		SKIP(return, NO_SIM);
 	if (!variant->dynamic)
 		SKIP(return, "static pools lend nothing");
 	failures = pool_stat(variant->pool, "lend_failures");
@@ -322,8 +316,6 @@ TEST_F(teesim, fault_reclaim)
 	struct prot_buf pb;
 	int fd;
 
-	if (!self->sim)
-		SKIP(return, NO_SIM);
 	if (!variant->dynamic)
 		SKIP(return, "static pools reclaim nothing");
 	failures = pool_stat(variant->pool, "reclaim_failures");
@@ -355,8 +347,6 @@ TEST_F(teesim, fault_invoke_with_buffer)
 	struct tee_result res;
 	struct prot_buf pb;
 
-	if (!self->sim)
-		SKIP(return, NO_SIM);
 	if (!self->have_ta)
 		SKIP(return, NO_TA);
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
@@ -380,8 +370,6 @@ TEST_F(teesim, module_unload_with_live_buffer)
 	struct prot_buf pb;
 	int rc, fd;
 
-	if (!self->sim)
-		SKIP(return, NO_SIM);
 	if (sim_module(SIM_STATE) != KMOD_MODULE_LIVE)
 		SKIP(return, "teesim is not a loaded module");
 	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
