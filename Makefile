@@ -11,7 +11,7 @@ S := scripts
 ARCHES := x86_64 arm64
 
 .PHONY: help deps source apply build initramfs run shell check lint bisect \
-	kunit deb send-email selftest-patch clean
+	kunit deb send-email selftest-patch upstream-gen clean
 
 help: ## list the targets
 	@echo "Targets (ARCH=x86_64|arm64, default x86_64):"
@@ -46,7 +46,7 @@ check: deps ## lint + build and run both arches + kunit; last line: N passed, N 
 lint: deps ## series <-> patches/, fuzz 0, checkpatch --strict, selftest patch sync, shellcheck
 	@$(S)/lint.sh
 
-bisect: deps ## build every prefix of the series on x86_64 and arm64 (incrementally)
+bisect: deps ## build every prefix of the 6.12 and the upstream series on x86_64 and arm64 (incrementally)
 	@$(S)/bisect.sh
 
 kunit: apply ## run the series' KUnit suites with kunit.py under QEMU
@@ -55,11 +55,15 @@ kunit: apply ## run the series' KUnit suites with kunit.py under QEMU
 deb: apply ## bindeb-pkg of the patched tree (CONFIG=small|debian; debian takes hours)
 	@$(S)/deb.sh
 
-send-email: deps ## format-patch + cover letter + get_maintainer + checkpatch; --dry-run unless DRY_RUN=0
+send-email: deps ## BASE=mainline|6.12 [TOOL=b4]: format-patch + cover letter + get_maintainer + checkpatch; --dry-run unless DRY_RUN=0
 	@$(S)/send-email.sh
 
-selftest-patch: ## regenerate the selftests/tee patch from selftests/tee/
+selftest-patch: ## regenerate the selftests/tee patches (6.12 and upstream) from selftests/tee/
 	@$(S)/selftest-patch.sh
+	@$(S)/upstream-gen.sh
+
+upstream-gen: deps ## regenerate upstream/patches that come from the 6.12 series (teesim, selftests)
+	@$(S)/upstream-gen.sh
 
 clean: ## remove build outputs (keeps the pristine source and ccache)
-	rm -rf build/tree build/out build/bisect-* build/kunit-* build/logs build/deb build/send
+	rm -rf build/tree build/upstream-tree build/out build/bisect-* build/kunit-* build/logs build/deb build/send

@@ -1,13 +1,23 @@
 #!/bin/bash
 # Fresh copy of the pristine tree in $TREE, then the whole series with fuzz 0.
 # Usage: apply.sh [TREE] [STOP_AFTER_PATCH]
+# Env: UPSTREAM=1: the upstream series (upstream/) on the mainline-based
+# tree of upstream/base instead of the 6.12 series on Debian's 6.12.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tree=$(realpath -m "${1:-$BUILD/tree}")
 upto=${2:-}
-src=$(pristine_dir)
-[ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null
+if [ "${UPSTREAM:-0}" = 1 ]; then
+	tree=$(realpath -m "${1:-$BUILD/upstream-tree}")
+	src=$(mainline_dir)
+	base="$(cat "$BUILD/mainline/current")"
+	upstream_quilt
+else
+	tree=$(realpath -m "${1:-$BUILD/tree}")
+	src=$(pristine_dir)
+	[ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null
+	base="$(debian_version)"
+fi
 
 # Never change a tree under a running build.
 kbuild_lock
@@ -40,6 +50,6 @@ if ! out=$(quilt push -q --fuzz=0 "$@" 2>&1); then
 	quilt push -f -q --fuzz=0 >/dev/null 2>&1 || true
 	find . -name '*.rej' -print -exec cat {} \; >&2
 	quilt pop -f -q >/dev/null 2>&1 || true
-	die "patch ${bad:-?} does not apply with fuzz 0 to Debian $(debian_version)"
+	die "patch ${bad:-?} does not apply with fuzz 0 to Debian $base"
 fi
 note "applied $(quilt applied 2>/dev/null | wc -l) patches in $tree"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Install the Debian packages the rig needs (apt-get).  As root it installs
-# what is missing; as a user it prints the command to run and stops.
+# what is missing; as a user it prints the command to run and stops.  Then
+# fetch the mainline-based source of the upstream series into build/
+# (mainline-source.sh: a private apt configuration, no root needed).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -8,7 +10,7 @@ PKGS="linux-source-6.12 linux-config-6.12 quilt qemu-system-x86 qemu-system-arm
 gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross make busybox-static
 libkmod-dev libcap-dev sparse ccache shellcheck bc flex bison libelf-dev
 libssl-dev cpio dwarves kmod rsync python3 git git-email libmailtools-perl
-dpkg-dev fakeroot"
+dpkg-dev fakeroot debian-archive-keyring b4"
 
 missing=""
 for p in $PKGS; do
@@ -17,7 +19,10 @@ for p in $PKGS; do
 done
 foreign=0
 dpkg --print-foreign-architectures | grep -qx arm64 || foreign=1
-[ -n "$missing" ] || [ "$foreign" = 1 ] || exit 0
+if [ -z "$missing" ] && [ "$foreign" = 0 ]; then
+	"$TOP/scripts/mainline-source.sh" >/dev/null
+	exit 0
+fi
 
 cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing"
 [ "$foreign" = 0 ] || cmd="dpkg --add-architecture arm64 && $cmd"
@@ -28,3 +33,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 note "installing:${missing:- (none)}${foreign:+; adding dpkg architecture arm64}"
 sh -c "$cmd"
+"$TOP/scripts/mainline-source.sh" >/dev/null

@@ -24,6 +24,18 @@ pristine_dir() {
 	echo "$BUILD/pristine/$(debian_version | tr "~:" "__")/linux-source-6.12"
 }
 
+# The pristine mainline-based tree the upstream series is for (fetched by
+# mainline-source.sh, see upstream/base).
+mainline_dir() {
+	"$TOP/scripts/mainline-source.sh" | sed -n 's/.* in //p'
+}
+
+# quilt settings for the upstream series (after the 6.12 defaults below).
+upstream_quilt() {
+	export QUILT_PATCHES="$TOP/upstream/patches"
+	export QUILT_SERIES="$TOP/upstream/series"
+}
+
 # Kernel ARCH and cross-compile prefix for a rig ARCH name.
 karch() {
 	case "$1" in

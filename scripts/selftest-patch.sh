@@ -2,6 +2,7 @@
 # Generate the patch adding tools/testing/selftests/tee from selftests/tee/.
 # The patch's header (commit message, up to the first "---") is kept.
 # Usage: selftest-patch.sh [OUTPUT]   (default: rewrite the patch in place)
+# Env: SRC, the pristine tree to diff against (default: Debian's 6.12).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -9,8 +10,12 @@ name=selftests-tee-add-protected-DMA-heap-tests.patch
 patch=$TOP/patches/$name
 outfile=${1:-$patch}
 [ -f "$patch" ] || die "patches/$name missing: write its commit message header (ending in ---)"
-src=$(pristine_dir)
-[ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null
+if [ -n "${SRC:-}" ]; then
+	src=$SRC
+else
+	src=$(pristine_dir)
+	[ -f "$src/.unpacked" ] || "$TOP/scripts/source.sh" >/dev/null
+fi
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
@@ -29,4 +34,4 @@ trap 'rm -f "$tmp"' EXIT
 		done
 } >"$tmp"
 grep -q '^+TARGETS += tee$' "$tmp" || die "could not add tee to the selftests Makefile"
-cp "$tmp" "$outfile"
+cat "$tmp" >"$outfile"
