@@ -40,10 +40,10 @@ run: initramfs ## boot the ARCH guest in QEMU (+ BOOT_ARGS), run the kselftests 
 shell: initramfs ## boot the ARCH guest with an interactive shell (exit powers off)
 	@$(S)/qemu.sh $(ARCH) shell
 
-check: deps ## lint + build and run both arches + kunit; last line: N passed, N failed, N skipped
+check: deps ## lint + build and run both arches and the upstream tree + kunit; last line: N passed, N failed, N skipped
 	@$(S)/check.sh
 
-lint: deps ## series <-> patches/, fuzz 0, checkpatch --strict, selftest patch sync, shellcheck
+lint: deps ## both series: series <-> patches, fuzz 0, checkpatch --strict, generated patches in sync, shellcheck
 	@$(S)/lint.sh
 
 bisect: deps ## build every prefix of the 6.12 and the upstream series on x86_64 and arm64 (incrementally)
