@@ -11,7 +11,7 @@ S := scripts
 ARCHES := x86_64 arm64
 
 .PHONY: help deps source apply build initramfs run shell check lint bisect \
-	kunit deb send-email selftest-patch upstream-gen clean
+	kunit deb deb-test debian-check send-email selftest-patch upstream-gen clean
 
 help: ## list the targets
 	@echo "Targets (ARCH=x86_64|arm64, default x86_64):"
@@ -52,8 +52,15 @@ bisect: deps ## build every prefix of the 6.12 and the upstream series on x86_64
 kunit: apply ## run the series' KUnit suites with kunit.py under QEMU
 	@$(S)/kunit.sh
 
-deb: apply ## bindeb-pkg of the patched tree (CONFIG=small|debian; debian takes hours)
-	@$(S)/deb.sh
+deb: apply ## Debian packages for ARCH in build/deb/ (CONFIG=small: the QEMU guest kernel; CONFIG=debian: Debian's config, for boards, hours)
+	@$(S)/deb.sh $(ARCH)
+
+deb-test: apply ## package test: the small ARCH package, unpacked from its .deb, booted, kselftests run
+	@$(S)/deb-test.sh $(ARCH)
+
+debian-check: apply ## Debian's amd64 and arm64 configs + configs/debian.config: drivers/tee, drivers/dma-buf with W=1 and sparse
+	@$(S)/debian-check.sh x86_64
+	@$(S)/debian-check.sh arm64
 
 send-email: deps ## BASE=mainline|6.12 [TOOL=b4]: format-patch + cover letter + get_maintainer + checkpatch; --dry-run unless DRY_RUN=0
 	@$(S)/send-email.sh

@@ -21,15 +21,6 @@ done
 # shellcheck disable=SC2206 # FRAGS is a list of files
 frags+=(${FRAGS:-})
 
-export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
-export CCACHE_BASEDIR=$BUILD
-export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-@0}"
-export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
-kmake() {
-	make -s -C "$tree" O="$out" ARCH="$ka" CROSS_COMPILE="$cross" \
-		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
-}
-
 kbuild_lock
 mkdir -p "$out"
 # Regenerate .config only when a fragment changed, to keep builds warm.

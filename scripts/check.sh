@@ -5,13 +5,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# Kernels: "LABEL ARCH TREE".  The 6.12 tree and the upstream one (the
-# upstream series on the mainline-based tree, both applied by lint).
+# Kernels: "LABEL ARCH TREE PACKAGE".  The 6.12 tree and the upstream one
+# (the upstream series on the mainline-based tree, both applied by lint).
+# PACKAGE=deb: the kernel is packaged (package.sh, as `make deb` does) and
+# the guests boot the kernel and modules unpacked from the .deb files.
 # BUILDS selects kernels by label (ARCHES=... picks 6.12 arches).
 kernels=(
-	"x86_64 x86_64 $BUILD/tree"
-	"arm64 arm64 $BUILD/tree"
-	"upstream-x86_64 x86_64 $BUILD/upstream-tree"
+	"x86_64 x86_64 $BUILD/tree deb"
+	"arm64 arm64 $BUILD/tree deb"
+	"upstream-x86_64 x86_64 $BUILD/upstream-tree -"
 )
 builds=${BUILDS:-${ARCHES:-x86_64 arm64} upstream-x86_64}
 # Guests: "LABEL KERNEL [kernel parameters...]".  x86_64 has teesim built in
@@ -19,12 +21,14 @@ builds=${BUILDS:-${ARCHES:-x86_64 arm64} upstream-x86_64}
 # tee suite again as on a board (TEE= and HEAP= set: no teesim statistics,
 # teesim-only tests skip) with every DMA bounced through swiotlb (the
 # dmabuf-heaps suite imports 1 MiB segments, more than swiotlb can
-# bounce); arm64 loads teesim as a module; the upstream kernel runs the
+# bounce); arm64 is modular as Debian's kernels are (tee, optee and teesim
+# are modules): the tee suite runs first, its tee_modules test loads and
+# unloads them before anything else has; the upstream kernel runs the
 # suites like x86_64.
 guests=(
 	"x86_64 x86_64 teesim.enforce=1"
 	"x86_64-board x86_64 swiotlb=force rig.tests=tee rig.env.TEE=/dev/tee0 rig.env.HEAP=protected,secure-video:protected,trusted-ui"
-	"arm64 arm64"
+	"arm64 arm64 rig.tests=tee,dmabuf-heaps"
 	"upstream-x86_64 upstream-x86_64 teesim.enforce=1"
 )
 logs=$BUILD/logs
@@ -44,19 +48,38 @@ step() {
 	fi
 }
 
+# A kernel packaged and unpacked: the guests boot what the .deb files hold.
+package() {
+	local a=$1 tree=$2 out=$3 dest=$BUILD/deb/check-$1
+	DEB_BUILD_PROFILES="pkg.linux-protmem.nokernelheaders pkg.linux-protmem.nokerneldbg" \
+		KDEB_COMPRESS=gzip FLAVOUR="small: the rig's QEMU guest config (make check)" \
+		"$TOP/scripts/package.sh" "$a" "$tree" "$out" "$dest" &&
+		"$TOP/scripts/deb-unpack.sh" "$dest" "$out/pkg-root"
+}
+
 step lint "$TOP/scripts/lint.sh" || true
+for a in x86_64 arm64; do
+	step "Debian's $a config: drivers/tee, drivers/dma-buf (W=1, sparse)" \
+		"$TOP/scripts/debian-check.sh" "$a" || true
+done
 for k in "${kernels[@]}"; do
-	read -r klabel a tree <<<"$k"
+	read -r klabel a tree pkg <<<"$k"
 	[[ " $builds " == *" $klabel "* ]] || continue
 	out=$BUILD/out/$klabel
 	step "build $klabel" "$TOP/scripts/build.sh" "$a" "$tree" "$out" || continue
-	step "initramfs $klabel" "$TOP/scripts/initramfs.sh" "$a" "$tree" "$out" || continue
+	pkg_root=
+	if [ "$pkg" = deb ]; then
+		step "package $klabel" package "$a" "$tree" "$out" || continue
+		pkg_root=$out/pkg-root
+	fi
+	PKG_ROOT=$pkg_root step "initramfs $klabel" \
+		"$TOP/scripts/initramfs.sh" "$a" "$tree" "$out" || continue
 	for g in "${guests[@]}"; do
 		read -r label kernel args <<<"$g"
 		[ "$kernel" = "$klabel" ] || continue
 		rm -f "$logs/$label-console.log"
 		# A guest that dies or hangs is counted by results.sh.
-		LABEL=$label BOOT_ARGS=${args:-} QUIET=1 \
+		PKG_ROOT=$pkg_root LABEL=$label BOOT_ARGS=${args:-} QUIET=1 \
 			"$TOP/scripts/qemu.sh" "$a" tests "$out" || true
 		grep -E '^(not )?ok [0-9]+ selftests: ' "$logs/$label-console.log" || true
 		"$TOP/scripts/results.sh" "$label" "$logs/$label-console.log" || true

@@ -1,8 +1,11 @@
 #!/bin/bash
-# Install the Debian packages the rig needs (apt-get).  As root it installs
-# what is missing; as a user it prints the command to run and stops.  Then
-# fetch the mainline-based source of the upstream series into build/
-# (mainline-source.sh: a private apt configuration, no root needed).
+# Install the Debian packages the rig needs (apt-get), including what
+# bindeb-pkg needs to package for amd64 and cross-package for arm64
+# (debhelper, libssl-dev:arm64).  As root it installs what is missing; as a
+# user it prints the command to run and stops.  Then fetch the
+# mainline-based source of the upstream series into build/
+# (mainline-source.sh: a private apt configuration, no root needed) and
+# Debian's arm64 kernel config (debian-config.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +13,7 @@ PKGS="linux-source-6.12 linux-config-6.12 quilt qemu-system-x86 qemu-system-arm
 gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross make busybox-static
 libkmod-dev libcap-dev sparse ccache shellcheck bc flex bison libelf-dev
 libssl-dev cpio dwarves kmod rsync python3 git git-email libmailtools-perl
-dpkg-dev fakeroot debian-archive-keyring b4"
+dpkg-dev fakeroot debhelper libssl-dev:arm64 debian-archive-keyring b4"
 
 missing=""
 for p in $PKGS; do
@@ -19,8 +22,12 @@ for p in $PKGS; do
 done
 foreign=0
 dpkg --print-foreign-architectures | grep -qx arm64 || foreign=1
-if [ -z "$missing" ] && [ "$foreign" = 0 ]; then
+fetch() {
 	"$TOP/scripts/mainline-source.sh" >/dev/null
+	"$TOP/scripts/debian-config.sh" arm64 >/dev/null
+}
+if [ -z "$missing" ] && [ "$foreign" = 0 ]; then
+	fetch
 	exit 0
 fi
 
@@ -33,4 +40,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 note "installing:${missing:- (none)}${foreign:+; adding dpkg architecture arm64}"
 sh -c "$cmd"
-"$TOP/scripts/mainline-source.sh" >/dev/null
+fetch

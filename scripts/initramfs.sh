@@ -3,7 +3,8 @@
 # own `make -C tools/testing/selftests install` (built against the patched
 # tree's `make headers`), the kernel modules, the shared libraries the tests
 # need, and the user's EXTRA directory and GUEST_CMD.
-# Usage: initramfs.sh ARCH [TREE] [OUT]   Env: EXTRA, GUEST_CMD.
+# Usage: initramfs.sh ARCH [TREE] [OUT]   Env: EXTRA, GUEST_CMD, PKG_ROOT (the
+# modules from this unpacked kernel package instead of OUT's).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -51,11 +52,11 @@ install -m 755 "$busybox" "$root/bin/busybox"
 install -m 755 "$TOP/scripts/guest-init" "$root/init"
 install -m 755 "$TOP/scripts/timeout-wrapper" "$root/usr/bin/timeout"
 cp -a "$out/kselftest_install" "$root/kselftest"
-if [ -d "$out/modinst/lib/modules" ]; then
-	cp -a "$out/modinst/lib" "$root/"
-	# Modules the tests want loaded before they start.
-	find "$root/lib/modules" -name 'teesim.ko*' -printf '%f\n' |
-		sed 's/\.ko.*//' >"$root/rig/modules"
+modroot=$out/modinst
+[ -z "${PKG_ROOT:-}" ] || modroot=$PKG_ROOT
+if [ -d "$modroot/lib/modules" ]; then
+	mkdir -p "$root/lib/modules"
+	cp -a "$modroot/lib/modules/." "$root/lib/modules/"
 fi
 if [ -n "${EXTRA:-}" ]; then
 	[ -d "$EXTRA" ] || die "EXTRA=$EXTRA is not a directory"

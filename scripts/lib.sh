@@ -64,6 +64,29 @@ arch_args() {
 	cross=$(cross_compile "$arch")
 }
 
+# make in TREE for ARCH, output in OUT (arch_args), with ccache and the
+# rig's reproducible build settings.  LOCALVERSION and the build number
+# (KBUILD_BUILD_VERSION) are those of the Debian packages made from OUT
+# (package.sh), so that packaging a built tree rebuilds nothing.
+kmake() {
+	CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache} CCACHE_BASEDIR=$BUILD \
+	KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-@0} \
+	KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig \
+	KBUILD_BUILD_VERSION=$(deb_revision) \
+		make -s -C "$tree" O="$out" ARCH="$ka" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$(nproc)" \
+		LOCALVERSION="${LOCALVERSION--protmem-small}" "$@"
+}
+
+# Debian revision of the kernel packages: the linux-source-6.12 package's
+# revision, then +protmem and the number of commits that changed the
+# series (it grows with the series, not with every commit).
+deb_revision() {
+	local n
+	n=$(git -C "$TOP" rev-list --count HEAD -- series patches 2>/dev/null) || n=0
+	echo "$(debian_version | sed 's/^[^-]*-//')+protmem$n"
+}
+
 # Serialise kernel builds: the machine has two cores.
 kbuild_lock() {
 	mkdir -p "$BUILD"

@@ -4,7 +4,8 @@
 # stdout and to build/logs/LABEL-console.log (LABEL defaults to ARCH).
 # Usage: qemu.sh ARCH MODE [OUT]
 # Env: ACCEL=auto|kvm|tcg, TIMEOUT (s), BOOT_ARGS (more kernel parameters),
-# LABEL.
+# LABEL, PKG_ROOT (boot the kernel of this unpacked kernel package instead
+# of OUT's).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +30,13 @@ arm64)
 	;;
 *) die "unknown ARCH $arch" ;;
 esac
+if [ -n "${PKG_ROOT:-}" ]; then
+	images=("$PKG_ROOT"/boot/vmlinuz-*)
+	if [ "${#images[@]}" != 1 ] || [ ! -f "${images[0]}" ]; then
+		die "not one kernel in $PKG_ROOT/boot: ${images[*]}"
+	fi
+	qemu[${#qemu[@]} - 1]=${images[0]}
+fi
 qemu+=(-smp 2 -m 2G -nographic -no-reboot -initrd "$out/initramfs.cpio")
 
 # KVM only where a stock kernel really boots under it: some hosts expose a

@@ -21,7 +21,7 @@ fi
 
 read -r pass fail skip < <(awk '
 	/^\[ *[0-9.]+\]/ { next }			# kernel messages
-	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
+	/^1\.\.[0-9]+/ { plan += substr($0, 4) + 0; next }
 	/^(not )?ok [0-9]+ selftests: / {		# one kselftest program
 		top++
 		if ($1 == "not" && !sub_fail) {

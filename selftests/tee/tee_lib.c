@@ -129,11 +129,13 @@ bool sim_present(void)
 }
 
 /*
- * Query, load or unload the teesim module with libkmod. SIM_STATE returns
- * the module's KMOD_MODULE_* state (built in, live, ...), SIM_LOAD and
- * SIM_UNLOAD return 0; all return a negative errno on failure.
+ * Query, load or unload the module @name with libkmod. SIM_STATE returns
+ * the module's KMOD_MODULE_* state (built in, live, ...) or -ENOENT when it
+ * is not loaded, SIM_AVAILABLE whether it is built in or installed, SIM_LOAD
+ * (with its dependencies, as modprobe) and SIM_UNLOAD return 0; all return
+ * a negative errno on failure.
  */
-int sim_module(enum sim_op op)
+int module_op(const char *name, enum sim_op op)
 {
 	struct kmod_module *mod;
 	struct kmod_ctx *ctx;
@@ -143,12 +145,16 @@ int sim_module(enum sim_op op)
 	if (!ctx)
 		return -ENOMEM;
 	kmod_set_log_priority(ctx, LOG_CRIT);
-	rc = kmod_module_new_from_name(ctx, TEESIM_NAME, &mod);
+	rc = kmod_module_new_from_name(ctx, name, &mod);
 	if (rc)
 		goto out;
 	switch (op) {
 	case SIM_STATE:
 		rc = kmod_module_get_initstate(mod);
+		break;
+	case SIM_AVAILABLE:
+		rc = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN ||
+		     kmod_module_get_path(mod);
 		break;
 	case SIM_LOAD:
 		rc = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
@@ -162,6 +168,11 @@ int sim_module(enum sim_op op)
 out:
 	kmod_unref(ctx);
 	return rc;
+}
+
+int sim_module(enum sim_op op)
+{
+	return module_op(TEESIM_NAME, op);
 }
 
 /* TEE_IOC_VERSION of the device node @node, or a negative errno */

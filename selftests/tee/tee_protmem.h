@@ -10,9 +10,10 @@
  * injection knobs to walk the error paths. Without a TEE device or a
  * protected heap every test is skipped with the reason.
  *
- * One program per concern: tee_discovery, tee_heap, tee_register_fd and
- * tee_races test the kernel's contract, tee_invoke what OP-TEE's TAs do,
- * tee_teesim teesim itself; tee_leaks runs last.
+ * One program per concern: tee_modules (first: loading and unloading the
+ * TEE modules), tee_discovery, tee_heap, tee_register_fd and tee_races test
+ * the kernel's contract, tee_invoke what OP-TEE's TAs do, tee_teesim
+ * teesim itself; tee_leaks runs last.
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
@@ -100,7 +101,7 @@ struct norm_shm {
 #define NO_SIM	"needs teesim's debugfs"
 #define NO_PTA	"no invoke_tests pseudo TA (OP-TEE: CFG_TEE_CORE_EMBED_INTERNAL_TESTS=y)"
 
-enum sim_op { SIM_STATE, SIM_LOAD, SIM_UNLOAD };
+enum sim_op { SIM_STATE, SIM_AVAILABLE, SIM_LOAD, SIM_UNLOAD };
 
 /* tee_lib.c */
 extern const char * const heap_names[];
@@ -111,6 +112,7 @@ int write_file(const char *path, const char *val);
 long long sim_stat(const char *file, const char *key);
 int sim_fault(const char *knob, int countdown);
 bool sim_present(void);
+int module_op(const char *name, enum sim_op op);
 int sim_module(enum sim_op op);
 int tee_version(const char *node, struct tee_ioctl_version_data *vers);
 long long tee_sysfs_impl_id(const char *name);

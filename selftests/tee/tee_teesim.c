@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * teesim only: its devices, taint and enforcement, statistics, fault
- * injection into lending, reclaiming, allocating and invoking, and module
- * unload under live buffers. Skipped on any other TEE.
+ * injection into lending, reclaiming, allocating and invoking. Skipped on
+ * any other TEE. Loading and unloading it is tee_modules' concern.
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <libkmod.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -357,47 +356,6 @@ TEST_F(teesim, fault_invoke_with_buffer)
 	EXPECT_EQ(TEEC_ORIGIN_COMMS, res.origin);
 	/* The shm references taken for the call were dropped */
 	prot_buf_free(&pb);
-}
-
-/*
- * The backend cannot go away under a live buffer: unloading teesim is
- * refused while one exists, and works once it is gone. The heap itself
- * stays (dma-heaps cannot be removed) and refuses allocations until
- * teesim is back.
- */
-TEST_F(teesim, module_unload_with_live_buffer)
-{
-	struct prot_buf pb;
-	int rc, fd;
-
-	if (sim_module(SIM_STATE) != KMOD_MODULE_LIVE)
-		SKIP(return, "teesim is not a loaded module");
-	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, SZ_4K, &pb));
-	close(self->tee_fd);
-	self->tee_fd = -1;
-	close(pb.dmabuf_fd);
-	pb.dmabuf_fd = -1;
-
-	rc = sim_module(SIM_UNLOAD);
-	EXPECT_TRUE(rc == -EAGAIN || rc == -EBUSY) TH_LOG("rmmod: %d", rc);
-	ASSERT_TRUE(sim_present());
-
-	prot_buf_free(&pb);
-	rc = sim_module(SIM_UNLOAD);
-	ASSERT_EQ(0, rc) TH_LOG("rmmod: %s", strerror(-rc));
-	EXPECT_FALSE(sim_present());
-
-	fd = heap_alloc(self->heap_fd, SZ_4K);
-	EXPECT_GT(0, fd);
-	if (fd >= 0)
-		close(fd);
-
-	ASSERT_EQ(0, sim_module(SIM_LOAD));
-	ASSERT_TRUE(sim_present());
-	fd = heap_alloc(self->heap_fd, SZ_4K);
-	EXPECT_LE(0, fd);
-	if (fd >= 0)
-		close(fd);
 }
 
 TEST_HARNESS_MAIN
