@@ -11,7 +11,7 @@ S := scripts
 ARCHES := x86_64 arm64
 
 .PHONY: help deps source apply build initramfs run shell check lint bisect \
-	kunit deb deb-test debian-check send-email selftest-patch upstream-gen clean
+	kunit deb deb-test debian-check bench send-email selftest-patch upstream-gen clean
 
 help: ## list the targets
 	@echo "Targets (ARCH=x86_64|arm64, default x86_64):"
@@ -61,6 +61,9 @@ deb-test: apply ## package test: the small ARCH package, unpacked from its .deb,
 debian-check: apply ## Debian's amd64 and arm64 configs + configs/debian.config: drivers/tee, drivers/dma-buf with W=1 and sparse
 	@$(S)/debian-check.sh x86_64
 	@$(S)/debian-check.sh arm64
+
+bench: apply ## tee_bench in one boot of a non-debug x86_64 guest with a ns clock: protected heaps vs the system heap (ratios)
+	@$(S)/bench.sh
 
 send-email: deps ## BASE=mainline|6.12 [TOOL=b4]: format-patch + cover letter + get_maintainer + checkpatch; --dry-run unless DRY_RUN=0
 	@$(S)/send-email.sh
