@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: build the x86_64 guest kernel without debug options and with a
 # nanosecond clock (configs/bench.config) in build/out/bench-x86_64, boot it
-# with enough CMA for 4K frames and run tee_bench (selftests/tee) there,
+# with enough CMA for 4K frames and a TSC clocksource (tsc=reliable: TCG
+# offers no clock to verify it against) and run tee_bench (selftests/tee) there,
 # once, so that every ratio is measured in the same boot.  The table is in
 # build/logs/bench-console.log and build/bench.txt.
 # Env: BOOT_ARGS (more kernel parameters, e.g. teesim's module parameters).
@@ -13,7 +14,7 @@ DEBUG=0 FRAGS="$TOP/configs/bench.config" \
 	"$TOP/scripts/build.sh" x86_64 "$BUILD/tree" "$out"
 GUEST_CMD=/kselftest/tee/tee_bench "$TOP/scripts/initramfs.sh" x86_64 \
 	"$BUILD/tree" "$out"
-LABEL=bench BOOT_ARGS="cma=768M${BOOT_ARGS:+ $BOOT_ARGS}" QUIET=1 \
+LABEL=bench BOOT_ARGS="cma=768M tsc=reliable${BOOT_ARGS:+ $BOOT_ARGS}" QUIET=1 \
 	"$TOP/scripts/qemu.sh" x86_64 cmd "$out"
 log=$BUILD/logs/bench-console.log
 grep -q '^RIG: guest-cmd exit=0' "$log" || {
