@@ -34,6 +34,7 @@
 #include <sys/capability.h>
 #include <linux/dma-heap.h>
 
+#include "../kselftest.h"
 #include "tee_protmem.h"
 
 #define FRAME_4K	12441600ULL	/* 3840 x 2160 NV12 */
@@ -193,7 +194,7 @@ static void open_ta(void)
 
 int main(void)
 {
-	__u64 base[sizeof(sizes) / sizeof(sizes[0])] = { 0 };
+	__u64 base[ARRAY_SIZE(sizes)] = { 0 };
 	__u64 med, p99;
 	struct timespec res;
 	unsigned int s;
@@ -209,7 +210,7 @@ int main(void)
 	ensure_backend();
 	find_heaps();
 	if (!nheaps || heaps[0].protected) {
-		printf("# tee_bench: no system heap (CONFIG_DMABUF_HEAPS_SYSTEM) to compare with\n");
+		printf("# tee_bench: no system heap (CONFIG_DMABUF_HEAPS_SYSTEM)\n");
 		return 1;
 	}
 	open_ta();
@@ -218,7 +219,7 @@ int main(void)
 	       have_ta ? "sdp_basic" : "not available (no lifecycle rows)");
 	printf("# %-26s %-22s %10s %4s %12s %12s %7s\n", "heap", "operation",
 	       "size", "n", "median_us", "p99_us", "ratio");
-	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		for (i = 0; i < nheaps; i++) {
 			int lc;
 

@@ -123,6 +123,28 @@ int sim_fault(const char *knob, int countdown)
 	return write_file(path, val);
 }
 
+/* teesim's module parameter @name, or -1 */
+long long sim_param(const char *name)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/module/" TEESIM_NAME "/parameters/%s",
+		 name);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return atoll(buf);
+}
+
+int sim_set_param(const char *name, long long val)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/module/" TEESIM_NAME "/parameters/%s",
+		 name);
+	snprintf(buf, sizeof(buf), "%lld", val);
+	return write_file(path, buf);
+}
+
 bool sim_present(void)
 {
 	return !access(TEESIM_DEBUGFS "/stats", R_OK);

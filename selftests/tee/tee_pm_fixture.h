@@ -23,6 +23,8 @@ PM_FIXTURE_(PM_NAME)
 	__u32 session;
 	bool have_ta;
 	long long pool_size;
+	long long saved_max_size;
+	long long saved_idle_ms;
 };
 
 PM_FIXTURE_VARIANT_(PM_NAME)
@@ -68,6 +70,10 @@ PM_FIXTURE_SETUP_(PM_NAME)
 	if (needs == PM_NEEDS_TEESIM && !self->sim)
 		SKIP(return, "teesim only (" NO_SIM ", TEE= and HEAP= unset)");
 	if (self->sim) {
+		self->saved_max_size = sim_param("dyn_max_size");
+		self->saved_idle_ms = sim_param("dyn_idle_ms");
+		ASSERT_EQ(0, sim_set_param("dyn_max_size", SIM_DYN_MAX_SIZE));
+		ASSERT_EQ(0, sim_set_param("dyn_idle_ms", SIM_DYN_IDLE_MS));
 		id = pool_stat(variant->pool, "heap_id");
 		if (id < 1 || id > 3)
 			SKIP(return, "teesim has no %s pool", variant->pool);
@@ -102,5 +108,9 @@ PM_FIXTURE_TEARDOWN_(PM_NAME)
 		sim_fault("fail_invoke", 0);
 		sim_fault("transform_delay_ms", 0);
 		check_no_leak(_metadata, variant->pool, variant->dynamic);
+	}
+	if (self->sim) {
+		sim_set_param("dyn_max_size", self->saved_max_size);
+		sim_set_param("dyn_idle_ms", self->saved_idle_ms);
 	}
 }

@@ -97,6 +97,14 @@ struct norm_shm {
 #define SZ_64K	(64 * 1024UL)
 #define SZ_1M	(1024 * 1024UL)
 
+/*
+ * What the fixtures set teesim's dynamic pool to: a limit that the
+ * guests' CMA holds, and no idle delay, so that a chunk goes back as soon
+ * as its last buffer does (the warm chunk has tests of its own).
+ */
+#define SIM_DYN_MAX_SIZE	(4 * SZ_1M)
+#define SIM_DYN_IDLE_MS		0
+
 #define NO_TA	"sdp_basic TA not available"
 #define NO_SIM	"needs teesim's debugfs"
 #define NO_PTA	"no invoke_tests pseudo TA (OP-TEE: CFG_TEE_CORE_EMBED_INTERNAL_TESTS=y)"
@@ -111,6 +119,8 @@ int read_file(const char *path, char *buf, size_t len);
 int write_file(const char *path, const char *val);
 long long sim_stat(const char *file, const char *key);
 int sim_fault(const char *knob, int countdown);
+long long sim_param(const char *name);
+int sim_set_param(const char *name, long long val);
 bool sim_present(void);
 int module_op(const char *name, enum sim_op op);
 int sim_module(enum sim_op op);

@@ -358,4 +358,181 @@ TEST_F(teesim, fault_invoke_with_buffer)
 	prot_buf_free(&pb);
 }
 
+/* Free pages in slab caches and every shrinker: memory pressure on demand */
+static int memory_pressure(void)
+{
+	return write_file("/proc/sys/vm/drop_caches", "2");
+}
+
+/*
+ * A buffer that does not fit in the lent chunks gets a chunk of its own,
+ * its size rounded up to the granularity; each chunk is a parent shm of
+ * its own in the secure world.
+ */
+TEST_F(teesim, multi_chunk)
+{
+	long long chunk, lends;
+	struct prot_buf pb[3];
+	int n;
+
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	chunk = pool_stat(variant->pool, "chunk_size");
+	ASSERT_LT(0, chunk);
+	ASSERT_LE(3 * chunk, self->pool_size);
+	lends = pool_stat(variant->pool, "lends");
+
+	/* Three whole chunks, then one of twice the granularity */
+	for (n = 0; n < 2; n++)
+		ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd, chunk,
+					    &pb[n]));
+	EXPECT_EQ(2, pool_stat(variant->pool, "lent_chunks"));
+	ASSERT_EQ(0, prot_buf_alloc(self->heap_fd, self->tee_fd,
+				    chunk + SZ_4K, &pb[2]));
+	EXPECT_EQ(3, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(4 * chunk, pool_stat(variant->pool, "lent_bytes"));
+	EXPECT_EQ(lends + 3, pool_stat(variant->pool, "lends"));
+
+	/* Each works with the TA: the first and the last page */
+	if (self->have_ta) {
+		for (n = 0; n < 3; n++) {
+			round_trip(_metadata, self->tee_fd, self->session,
+				   &pb[n], 0, SZ_4K, n);
+			round_trip(_metadata, self->tee_fd, self->session,
+				   &pb[n], pb[n].size - SZ_4K, SZ_4K, n + 3);
+		}
+	}
+
+	/* Each chunk goes back with its last buffer */
+	prot_buf_free(&pb[1]);
+	EXPECT_EQ(2, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(3 * chunk, pool_stat(variant->pool, "lent_bytes"));
+	prot_buf_free(&pb[0]);
+	prot_buf_free(&pb[2]);
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_bytes"));
+}
+
+/* The pool lends up to its limit: ENOMEM past it, and nothing kept */
+TEST_F(teesim, lend_limit)
+{
+	long long chunk, failures;
+	int fds[64], n = 0, fd;
+
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	chunk = pool_stat(variant->pool, "chunk_size");
+	ASSERT_LT(0, chunk);
+	ASSERT_GE(64, self->pool_size / chunk);
+	failures = pool_stat(variant->pool, "alloc_failures");
+
+	/* A buffer bigger than the limit is refused without lending */
+	EXPECT_EQ(-ENOMEM, heap_alloc(self->heap_fd, self->pool_size + SZ_4K));
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	while (n < 64) {
+		fd = heap_alloc(self->heap_fd, chunk);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	EXPECT_EQ(-ENOMEM, fd);
+	EXPECT_EQ(self->pool_size / chunk, n);
+	EXPECT_EQ(self->pool_size, pool_stat(variant->pool, "lent_bytes"));
+	EXPECT_EQ(failures + 2, pool_stat(variant->pool, "alloc_failures"));
+	while (n)
+		close(fds[--n]);
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+
+	/* And the pool serves again */
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * After its last buffer a chunk stays lent for dyn_idle_ms: the next
+ * allocation takes it without lending. Only the last idle chunk stays.
+ */
+TEST_F(teesim, warm_chunk)
+{
+	long long chunk, lends, reclaims;
+	int fds[3], n, fd;
+
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	chunk = pool_stat(variant->pool, "chunk_size");
+	ASSERT_LE(3 * chunk, self->pool_size);
+	ASSERT_EQ(0, sim_set_param("dyn_idle_ms", 600000));
+	lends = pool_stat(variant->pool, "lends");
+
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "idle_chunks"));
+	reclaims = pool_stat(variant->pool, "reclaims");
+	for (n = 0; n < 10; n++) {
+		fd = heap_alloc(self->heap_fd, SZ_64K);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(0, pool_stat(variant->pool, "idle_chunks"));
+		close(fd);
+	}
+	EXPECT_EQ(lends + 1, pool_stat(variant->pool, "lends"));
+	EXPECT_EQ(reclaims, pool_stat(variant->pool, "reclaims"));
+
+	/* Three chunks in use, then idle: only one stays */
+	for (n = 0; n < 3; n++) {
+		fds[n] = heap_alloc(self->heap_fd, chunk);
+		ASSERT_LE(0, fds[n]);
+	}
+	EXPECT_EQ(3, pool_stat(variant->pool, "lent_chunks"));
+	for (n = 0; n < 3; n++)
+		close(fds[n]);
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(1, pool_stat(variant->pool, "idle_chunks"));
+
+	/* The idle delay is bounded: a short one releases it */
+	ASSERT_EQ(0, sim_set_param("dyn_idle_ms", 50));
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+	for (n = 0; n < 100 && pool_stat(variant->pool, "lent_chunks"); n++)
+		usleep(20000);
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "idle_chunks"));
+}
+
+/* Memory pressure takes the warm chunk back at once */
+TEST_F(teesim, warm_chunk_shrinker)
+{
+	long long shrunk;
+	int fd;
+
+	if (!variant->dynamic)
+		SKIP(return, "static pools lend nothing");
+	ASSERT_EQ(0, sim_set_param("dyn_idle_ms", 600000));
+	shrunk = pool_stat(variant->pool, "shrinker_reclaims");
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+
+	/* A chunk with a buffer is not the shrinker's */
+	ASSERT_EQ(0, memory_pressure());
+	EXPECT_EQ(1, pool_stat(variant->pool, "lent_chunks"));
+	close(fd);
+	EXPECT_EQ(1, pool_stat(variant->pool, "idle_chunks"));
+
+	ASSERT_EQ(0, memory_pressure());
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+	EXPECT_EQ(0, pool_stat(variant->pool, "idle_chunks"));
+	EXPECT_EQ(shrunk + 1, pool_stat(variant->pool, "shrinker_reclaims"));
+
+	/* and the pool lends again */
+	fd = heap_alloc(self->heap_fd, SZ_4K);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, memory_pressure());
+	EXPECT_EQ(0, pool_stat(variant->pool, "lent_chunks"));
+}
+
 TEST_HARNESS_MAIN
