@@ -1,0 +1,33 @@
+#!/bin/bash
+# make stress / make soak: boot the x86_64 debug guest (KASAN, lockdep,
+# kmemleak; teesim built in with enforcement, the kernel make check builds)
+# and run tee_stress (selftests/tee) there for DURATION seconds with SEED
+# and THREADS; with SOAK=1 the tee_races kselftest runs in a loop beside
+# it.  Then kmemleak is scanned.  A splat, a leak or an unexpected outcome
+# fails; the console is build/logs/stress-console.log.
+# Env: DURATION (s, default 60), SEED (default: the time), THREADS (4), SOAK.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+duration=${DURATION:-60}
+seed=${SEED:-$(date +%s)}
+threads=${THREADS:-4}
+out=$BUILD/out/x86_64
+label=stress
+[ "${SOAK:-0}" = 0 ] || label=soak
+
+cmd="cd /kselftest/tee"
+if [ "${SOAK:-0}" != 0 ]; then
+	cmd="$cmd; end=\$((\$(date +%s) + $duration)); (n=0; while [ \$(date +%s) -lt \$end ]; do ./tee_races >/tmp/races.log 2>&1 || { echo 'RIG: tee_races failed:'; cat /tmp/races.log; exit 1; }; n=\$((n + 1)); done; echo \"RIG: tee_races ran \$n times\") & races=\$!"
+fi
+cmd="$cmd; ./tee_stress -s $seed -t $duration -j $threads; rc=\$?"
+[ "${SOAK:-0}" = 0 ] || cmd="$cmd; wait \$races || rc=1"
+cmd="$cmd; sleep 6; echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak; exit \$rc"
+
+"$TOP/scripts/build.sh" x86_64 "$BUILD/tree" "$out"
+GUEST_CMD=$cmd "$TOP/scripts/initramfs.sh" x86_64 "$BUILD/tree" "$out"
+LABEL=$label BOOT_ARGS="teesim.enforce=1" TIMEOUT=$((duration + 900)) QUIET=1 \
+	"$TOP/scripts/qemu.sh" x86_64 cmd "$out" || true
+log=$BUILD/logs/$label-console.log
+grep -E '^# (tee_stress|unexpected|leak)|^# [a-z_]+ +[0-9]+$|^RIG: tee_races' "$log" || true
+"$TOP/scripts/results.sh" "$label" "$log"
