@@ -3,7 +3,9 @@
 # kmemleak; teesim built in with enforcement, the kernel make check builds)
 # and run tee_stress (selftests/tee) there for DURATION seconds with SEED
 # and THREADS; with SOAK=1 the tee_races kselftest runs in a loop beside
-# it.  Then kmemleak is scanned.  A splat, a leak or an unexpected outcome
+# it (as on a board: TEE= and HEAP= set, so that it does not count
+# teesim's statistics, which tee_stress shares; tee_stress checks them
+# once both are done).  Then kmemleak is scanned.  A splat, a leak or an unexpected outcome
 # fails; the console is build/logs/stress-console.log.
 # Env: DURATION (s, default 60), SEED (default: the time), THREADS (4), SOAK.
 set -euo pipefail
@@ -18,10 +20,14 @@ label=stress
 
 cmd="cd /kselftest/tee"
 if [ "${SOAK:-0}" != 0 ]; then
-	cmd="$cmd; end=\$((\$(date +%s) + $duration)); (n=0; while [ \$(date +%s) -lt \$end ]; do ./tee_races >/tmp/races.log 2>&1 || { echo 'RIG: tee_races failed:'; cat /tmp/races.log; exit 1; }; n=\$((n + 1)); done; echo \"RIG: tee_races ran \$n times\") & races=\$!"
+	cmd="$cmd; end=\$((\$(date +%s) + $duration)); (n=0; while [ \$(date +%s) -lt \$end ]; do TEE=/dev/tee0 HEAP=protected,secure-video:protected,trusted-ui ./tee_races >/tmp/races.log 2>&1 || { echo 'RIG: tee_races failed:'; sed 's/^/races: /' /tmp/races.log; exit 1; }; n=\$((n + 1)); done; echo \"RIG: tee_races ran \$n times\") & races=\$!"
 fi
-cmd="$cmd; ./tee_stress -s $seed -t $duration -j $threads; rc=\$?"
-[ "${SOAK:-0}" = 0 ] || cmd="$cmd; wait \$races || rc=1"
+if [ "${SOAK:-0}" = 0 ]; then
+	cmd="$cmd; ./tee_stress -s $seed -t $duration -j $threads; rc=\$?"
+else
+	cmd="$cmd; ./tee_stress -n -s $seed -t $duration -j $threads; rc=\$?"
+	cmd="$cmd; wait \$races || rc=1; ./tee_stress -t 0 || rc=1"
+fi
 cmd="$cmd; sleep 6; echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak; exit \$rc"
 
 "$TOP/scripts/build.sh" x86_64 "$BUILD/tree" "$out"
