@@ -17,7 +17,7 @@ fail() {
 # and each patch is checkpatch --strict clean with that tree's checkpatch.
 # Exceptions: "<patch> <TYPE> <reason>" lines; --ignore TYPE for that patch.
 lint_series() {
-	local name=$1 series=$2 pdir=$3 tree=$4 exceptions=$5 listed present p ignore out
+	local name=$1 series=$2 pdir=$3 tree=$4 exceptions=$5 listed present p ignore out key
 	shift 5
 	listed=$(grep -Ev '^[[:space:]]*(#|$)' "$series" | awk '{print $1}' | sort)
 	present=$(cd "$pdir" && find . -maxdepth 1 -type f -printf '%f\n' | sort)
@@ -35,10 +35,22 @@ lint_series() {
 		grep -q '^Signed-off-by: ' "$pdir/$p" || fail "$name: $p: no Signed-off-by"
 		grep -q '^Subject: ' "$pdir/$p" || fail "$name: $p: no Subject"
 		ignore=$(awk -v p="$p" '$1 == p { printf "%s,", $2 }' "$exceptions" 2>/dev/null || true)
+		# A clean result is kept, keyed by all that checkpatch reads.
+		key=$({ cat "$pdir/$p" "$tree"/scripts/checkpatch.pl \
+			"$tree"/scripts/spelling.txt \
+			"$tree"/scripts/const_structs.checkpatch 2>/dev/null
+			echo "$ignore"; } | sha256sum | cut -d' ' -f1)
+		[ ! -f "$BUILD/.checkpatch-clean/$key" ] || continue
 		out=$(cd "$tree" && ./scripts/checkpatch.pl --strict --show-types -q \
 			--no-summary ${ignore:+--ignore "${ignore%,}"} "$pdir/$p" 2>&1) ||
 			true
-		[ -z "$out" ] || { echo "$out" >&2; fail "$name: $p: checkpatch --strict is not clean"; }
+		if [ -z "$out" ]; then
+			mkdir -p "$BUILD/.checkpatch-clean"
+			touch "$BUILD/.checkpatch-clean/$key"
+		else
+			echo "$out" >&2
+			fail "$name: $p: checkpatch --strict is not clean"
+		fi
 	done <"$BUILD/.lint-order"
 	note "lint: $name: $(echo "$listed" | grep -c . || true) patches"
 }
