@@ -1,7 +1,7 @@
 #!/bin/bash
 # Configure and build the kernel of TREE for ARCH out of tree, with ccache.
 # Usage: build.sh ARCH [TREE] [OUT]
-# Fragments: configs/base-ARCH, tee-protmem, debug, every kselftest config
+# Fragments: configs/base-ARCH, tee-protmem, debug and debug-ARCH, every kselftest config
 # of the suites we run, then tee-protmem-ARCH and FRAGS, which override the
 # earlier ones (x86_64 builds teesim in).  A symbol that Kconfig drops is an
 # error.
@@ -12,6 +12,8 @@ arch_args "$@"
 
 frags=("$TOP/configs/base-$arch.config" "$TOP/configs/tee-protmem.config")
 [ "${DEBUG:-1}" = 0 ] || frags+=("$TOP/configs/debug.config")
+[ "${DEBUG:-1}" = 0 ] || [ ! -f "$TOP/configs/debug-$arch.config" ] ||
+	frags+=("$TOP/configs/debug-$arch.config")
 for t in $SELFTESTS; do
 	[ ! -f "$tree/tools/testing/selftests/$t/config" ] ||
 		frags+=("$tree/tools/testing/selftests/$t/config")

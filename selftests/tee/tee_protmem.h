@@ -13,7 +13,8 @@
  * One program per concern: tee_modules (first: loading and unloading the
  * TEE modules), tee_discovery, tee_heap, tee_register_fd and tee_races test
  * the kernel's contract, tee_invoke what OP-TEE's TAs do, tee_teesim
- * teesim itself; tee_leaks runs last.
+ * teesim itself, tee_faults sweeps injected faults over those paths;
+ * tee_leaks runs last.
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
