@@ -11,7 +11,7 @@ S := scripts
 ARCHES := x86_64 arm64
 
 .PHONY: help deps source apply build initramfs run shell check lint bisect \
-	kunit deb deb-test debian-check bench stress soak send-email selftest-patch upstream-gen clean
+	kunit deb deb-test debian-check bench stress soak faults send-email selftest-patch upstream-gen clean
 
 help: ## list the targets
 	@echo "Targets (ARCH=x86_64|arm64, default x86_64):"
@@ -65,11 +65,14 @@ debian-check: apply ## Debian's amd64 and arm64 configs + configs/debian.config:
 bench: apply ## tee_bench in one boot of a non-debug x86_64 guest with a ns clock: protected heaps vs the system heap (ratios)
 	@$(S)/bench.sh
 
-stress: apply ## tee_stress in the x86_64 debug guest (KASAN, lockdep, kmemleak, teesim.enforce=1) for DURATION s (60), SEED=, THREADS=
+stress: apply ## tee_stress in the ARCH debug guest for DURATION s (60), SEED=, THREADS=; ARCH=arm64: teesim is a module, reloaded every RELOAD s (5)
 	@$(S)/stress.sh
 
 soak: apply ## make stress with the tee_races kselftest looping beside it, for DURATION s
 	@SOAK=1 $(S)/stress.sh
+
+faults: apply ## tee_faults alone in the ARCH debug guest, each injected fault listed (TEE_FAULTS_VERBOSE), with the totals
+	@$(S)/faults.sh
 
 send-email: deps ## BASE=mainline|6.12 [TOOL=b4]: format-patch + cover letter + get_maintainer + checkpatch; --dry-run unless DRY_RUN=0
 	@$(S)/send-email.sh

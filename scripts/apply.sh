@@ -52,4 +52,24 @@ if ! out=$(quilt push -q --fuzz=0 "$@" 2>&1); then
 	quilt pop -f -q >/dev/null 2>&1 || true
 	die "patch ${bad:-?} does not apply with fuzz 0 to Debian $base"
 fi
+# A file the series gives the same content as at the previous apply gets
+# that apply's mtime back, so that warm builds don't recompile it.  The
+# cache holds the series' files only: a file that leaves the series loses
+# its entry, so that it never gets an mtime older than its objects.
+cache=$tree.applied
+mkdir -p "$cache"
+files=$(quilt files -a 2>/dev/null | sort -u)
+while IFS= read -r f; do
+	if [ -z "$f" ] || [ ! -f "$f" ]; then
+		continue
+	fi
+	if [ -f "$cache/$f" ] && cmp -s "$f" "$cache/$f"; then
+		touch -r "$cache/$f" -- "$f"
+	else
+		mkdir -p "$cache/$(dirname "$f")"
+		cp -p -- "$f" "$cache/$f"
+	fi
+done <<<"$files"
+(cd "$cache" && find . -type f -printf '%P\n') | sort |
+	comm -23 - <(echo "$files") | (cd "$cache" && xargs -r -d '\n' rm -f --)
 note "applied $(quilt applied 2>/dev/null | wc -l) patches in $tree"

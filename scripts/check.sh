@@ -24,11 +24,12 @@ builds=${BUILDS:-${ARCHES:-x86_64 arm64} upstream-x86_64}
 # bounce); arm64 is modular as Debian's kernels are (tee, optee and teesim
 # are modules): the tee suite runs first, its tee_modules test loads and
 # unloads them before anything else has; the upstream kernel runs the
-# suites like x86_64.
+# suites like x86_64.  After the suites, tee_stress runs for 10 s in the
+# x86_64 guest and in the arm64 one, there reloading teesim every 3 s.
 guests=(
-	"x86_64 x86_64 teesim.enforce=1"
+	"x86_64 x86_64 teesim.enforce=1 rig.stress=10"
 	"x86_64-board x86_64 swiotlb=force rig.tests=tee rig.env.TEE=/dev/tee0 rig.env.HEAP=protected,secure-video:protected,trusted-ui"
-	"arm64 arm64 rig.tests=tee,dmabuf-heaps"
+	"arm64 arm64 rig.tests=tee,dmabuf-heaps rig.stress=10 rig.stress.reload=3"
 	"upstream-x86_64 upstream-x86_64 teesim.enforce=1"
 )
 logs=$BUILD/logs
@@ -62,28 +63,56 @@ for a in x86_64 arm64; do
 	step "Debian's $a config: drivers/tee, drivers/dma-buf (W=1, sparse)" \
 		"$TOP/scripts/debian-check.sh" "$a" || true
 done
+# Every kernel first (builds use both cores), then the guests, GUEST_JOBS
+# (2) at a time: a TCG guest running one test at a time keeps one core
+# busy, so two of them side by side take half the time.
+ready=()
 for k in "${kernels[@]}"; do
 	read -r klabel a tree pkg <<<"$k"
 	[[ " $builds " == *" $klabel "* ]] || continue
 	out=$BUILD/out/$klabel
 	step "build $klabel" "$TOP/scripts/build.sh" "$a" "$tree" "$out" || continue
-	pkg_root=
+	pkg_root=-
 	if [ "$pkg" = deb ]; then
 		step "package $klabel" package "$a" "$tree" "$out" || continue
 		pkg_root=$out/pkg-root
 	fi
+	[ "$pkg_root" != - ] || pkg_root=
 	PKG_ROOT=$pkg_root step "initramfs $klabel" \
 		"$TOP/scripts/initramfs.sh" "$a" "$tree" "$out" || continue
+	ready+=("$klabel $a $out ${pkg_root:--}")
+done
+
+run_guest() {
+	local label=$1 a=$2 out=$3 pkg_root=$4 args=$5
+	[ "$pkg_root" != - ] || pkg_root=
+	# A guest that dies or hangs is counted by results.sh.
+	PKG_ROOT=$pkg_root LABEL=$label BOOT_ARGS=$args QUIET=1 \
+		"$TOP/scripts/qemu.sh" "$a" tests "$out" >"$logs/$label-qemu.out" 2>&1 || true
+}
+
+started=()
+t0=$SECONDS
+for r in "${ready[@]}"; do
+	read -r klabel a out pkg_root <<<"$r"
 	for g in "${guests[@]}"; do
 		read -r label kernel args <<<"$g"
 		[ "$kernel" = "$klabel" ] || continue
 		rm -f "$logs/$label-console.log"
-		# A guest that dies or hangs is counted by results.sh.
-		PKG_ROOT=$pkg_root LABEL=$label BOOT_ARGS=${args:-} QUIET=1 \
-			"$TOP/scripts/qemu.sh" "$a" tests "$out" || true
-		grep -E '^(not )?ok [0-9]+ selftests: ' "$logs/$label-console.log" || true
-		"$TOP/scripts/results.sh" "$label" "$logs/$label-console.log" || true
+		while [ "$(jobs -rp | wc -l)" -ge "${GUEST_JOBS:-2}" ]; do
+			wait -n || true
+		done
+		note "guest $label: booting"
+		run_guest "$label" "$a" "$out" "$pkg_root" "${args:-}" &
+		started+=("$label")
 	done
+done
+wait || true
+note "guests: $((SECONDS - t0)) s"
+for label in "${started[@]}"; do
+	cat "$logs/$label-qemu.out"
+	grep -E '^(not )?ok [0-9]+ selftests: ' "$logs/$label-console.log" || true
+	"$TOP/scripts/results.sh" "$label" "$logs/$label-console.log" || true
 done
 QUIET=1 "$TOP/scripts/kunit.sh" || true
 

@@ -42,6 +42,12 @@ read -r pass fail skip < <(awk '
 		rc = substr($0, 21) + 0
 		if (rc) { print "error: GUEST_CMD exited " rc > "/dev/stderr"; fail++ } else pass++
 	}
+	/^RIG: tee_stress exit=/ {			# rig.stress=
+		rc = substr($0, 22) + 0
+		if (rc == 4) skip++
+		else if (rc) { print "error: tee_stress exited " rc > "/dev/stderr"; fail++ }
+		else pass++
+	}
 	/^RIG: kselftest done/ { done = 1 }
 	END {
 		if (plan > top) {

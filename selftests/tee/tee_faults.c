@@ -723,6 +723,8 @@ static void sweep(struct __test_metadata *_metadata, struct sweep_state *self,
 		SKIP(return, NO_TA);
 	if (needs_vgem && self->vgem_fd < 0)
 		SKIP(return, "needs vgem (CONFIG_DRM_VGEM) to import the buffers");
+	if (needs_vgem && swiotlb_forced())
+		SKIP(return, "swiotlb=force: imports are refused (tee_heap tests it)");
 
 	for (h = 0; h < self->nheaps; h++) {
 		/* Without a fault the scenario succeeds, and leaves nothing */

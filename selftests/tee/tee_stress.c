@@ -18,9 +18,15 @@
  *   leaked.
  * Any other outcome counts as unexpected; the exit status is 1 if any.
  *
+ * With -m SECONDS, where teesim is a module, the threads also try to
+ * unload it now and then, which must fail while anything of it is alive,
+ * and every SECONDS they all let go of everything (buffers, sessions,
+ * contexts): teesim is then unloaded, which must succeed, loaded again,
+ * and the run goes on with the new instance.
+ *
  * Not a test: it is installed with the suite (TEST_GEN_PROGS_EXTENDED) and
  * run by the rig's `make stress`.
- * Usage: tee_stress [-s SEED] [-t SECONDS] [-j THREADS] [-n]
+ * Usage: tee_stress [-s SEED] [-t SECONDS] [-j THREADS] [-m SECONDS] [-n]
  * -n skips the leak check, for runs beside other users of teesim; -t 0
  * only checks for leaks.
  *
@@ -38,6 +44,7 @@
 #include <unistd.h>
 #include <sys/capability.h>
 #include <sys/wait.h>
+#include <libkmod.h>
 
 #include "../kselftest.h"
 #include "tee_protmem.h"
@@ -50,12 +57,13 @@
 enum op {
 	OP_ALLOC, OP_ALLOC_BAD, OP_REGISTER_BAD, OP_CLOSE, OP_INVOKE,
 	OP_INVOKE_OOB, OP_INVOKE_STALE, OP_INVOKE_WRONG_SIDE, OP_CONTENT,
-	OP_FORK, OP_COUNT
+	OP_FORK, OP_RMMOD_BUSY, OP_RELOAD, OP_COUNT
 };
 
 static const char * const op_names[OP_COUNT] = {
 	"alloc", "alloc_bad", "register_bad", "close", "invoke",
 	"invoke_oob", "invoke_stale", "invoke_wrong_side", "content", "fork",
+	"rmmod_busy", "reload",
 };
 
 static const __u64 sizes[] = { 4096, 8192, 65536, 1 << 20 };
@@ -78,6 +86,17 @@ static __u32 session;
 static time_t deadline;
 static unsigned long long counts[OP_COUNT], unexpected;
 static pthread_mutex_t counts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Module churn (-m): the main thread sets want_reload; each worker lets go
+ * of its context and parks; once all are parked, the main thread closes
+ * the rest, reloads teesim and wakes them. park_lock protects the three.
+ */
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static bool want_reload;
+static unsigned int parked, running;
+static unsigned int churn_secs;
 
 static void count(enum op op, bool ok, const char *what, int rc)
 {
@@ -337,6 +356,43 @@ static void op_fork(unsigned int *seed)
 	count(OP_FORK, WIFEXITED(status) && !WEXITSTATUS(status), "child", status);
 }
 
+/* Nothing of teesim's may go while the shared context is open */
+static void op_rmmod_busy(void)
+{
+	int rc = sim_module(SIM_UNLOAD);
+
+	count(OP_RMMOD_BUSY, rc == -EAGAIN || rc == -EBUSY,
+	      "rmmod teesim while in use", rc);
+	if (!rc)
+		sim_module(SIM_LOAD);
+}
+
+static void park(void)
+{
+	pthread_mutex_lock(&park_lock);
+	parked++;
+	pthread_cond_broadcast(&park_cond);
+	while (want_reload)
+		pthread_cond_wait(&park_cond, &park_lock);
+	parked--;
+	pthread_mutex_unlock(&park_lock);
+}
+
+static bool open_ctx(int *fd, __u32 *s)
+{
+	static const __u8 uuid[] = SDP_BASIC_UUID;
+	struct tee_result res;
+
+	*fd = tee_open(false);
+	if (*fd < 0)
+		return false;
+	if (!open_session(*fd, uuid, s, &res) && res.ret == TEEC_SUCCESS)
+		return true;
+	close(*fd);
+	*fd = -1;
+	return false;
+}
+
 static void *worker(void *arg)
 {
 	static const __u8 uuid[] = SDP_BASIC_UUID;
@@ -358,7 +414,20 @@ static void *worker(void *arg)
 	while (time(NULL) < deadline) {
 		unsigned int r = rand_r(&seed) % 100;
 
-		if (r < 25)
+		if (__atomic_load_n(&want_reload, __ATOMIC_ACQUIRE)) {
+			close_session(ctx_fd, ctx_session);
+			close(ctx_fd);
+			park();
+			if (!open_ctx(&ctx_fd, &ctx_session)) {
+				count(OP_RELOAD, false, "own context, teesim loaded again",
+				      ctx_fd);
+				break;
+			}
+			continue;
+		}
+		if (churn_secs && !(rand_r(&seed) % 50))
+			op_rmmod_busy();
+		else if (r < 25)
 			op_alloc(&seed);
 		else if (r < 45)
 			op_close(&seed);
@@ -379,9 +448,80 @@ static void *worker(void *arg)
 		else
 			op_fork(&seed);
 	}
-	close_session(ctx_fd, ctx_session);
-	close(ctx_fd);
+	if (ctx_fd >= 0) {
+		close_session(ctx_fd, ctx_session);
+		close(ctx_fd);
+	}
+	pthread_mutex_lock(&park_lock);
+	running--;
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
 	return NULL;
+}
+
+static void close_slots(void)
+{
+	int i;
+
+	for (i = 0; i < SLOTS; i++) {
+		if (slots[i].shm_fd >= 0) {
+			close(slots[i].shm_fd);
+			close(slots[i].dmabuf_fd);
+		}
+		slots[i] = (struct slot){ .dmabuf_fd = -1, .shm_fd = -1,
+					  .id = -1, .gen = slots[i].gen + 1 };
+	}
+}
+
+/*
+ * Everybody parked: let go of the rest, unload teesim (nothing of it is
+ * alive, so it must go), load it again and open a new shared context.
+ */
+static void reload(void)
+{
+	int tries, rc;
+
+	close_slots();
+	close_session(tee_fd, session);
+	close(tee_fd);
+	tee_fd = -1;
+	for (tries = 0; tries < 100; tries++) {
+		rc = sim_module(SIM_UNLOAD);
+		if (rc != -EAGAIN && rc != -EBUSY)
+			break;
+		usleep(10000);
+	}
+	count(OP_RELOAD, !rc, "rmmod teesim once everything is closed", rc);
+	if (!rc) {
+		rc = sim_module(SIM_LOAD);
+		count(OP_RELOAD, !rc, "modprobe teesim", rc);
+	}
+	if (!open_ctx(&tee_fd, &session))
+		count(OP_RELOAD, false, "shared context, teesim loaded again", tee_fd);
+}
+
+/* Every churn_secs, until the deadline: park the workers and reload */
+static void churn(void)
+{
+	time_t next = time(NULL) + churn_secs;
+
+	while (time(NULL) < deadline) {
+		sleep(1);
+		if (time(NULL) < next || time(NULL) >= deadline)
+			continue;
+		pthread_mutex_lock(&park_lock);
+		__atomic_store_n(&want_reload, true, __ATOMIC_RELEASE);
+		while (parked < running)
+			pthread_cond_wait(&park_cond, &park_lock);
+		pthread_mutex_unlock(&park_lock);
+		if (running)
+			reload();
+		pthread_mutex_lock(&park_lock);
+		__atomic_store_n(&want_reload, false, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&park_cond);
+		pthread_mutex_unlock(&park_lock);
+		next = time(NULL) + churn_secs;
+	}
 }
 
 static void find_heaps(void)
@@ -452,7 +592,7 @@ int main(int argc, char **argv)
 	struct tee_result res;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:t:j:n")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:j:m:n")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoul(optarg, NULL, 0);
@@ -463,11 +603,15 @@ int main(int argc, char **argv)
 		case 'j':
 			threads = strtoul(optarg, NULL, 0);
 			break;
+		case 'm':
+			churn_secs = strtoul(optarg, NULL, 0);
+			break;
 		case 'n':
 			leak_check = false;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-j THREADS] [-n]\n",
+			fprintf(stderr,
+				"usage: %s [-s SEED] [-t SECS] [-j THREADS] [-m SECS] [-n]\n",
 				argv[0]);
 			return 2;
 		}
@@ -488,23 +632,27 @@ int main(int argc, char **argv)
 	for (i = 0; i < SLOTS; i++)
 		slots[i] = (struct slot){ .dmabuf_fd = -1, .shm_fd = -1, .id = -1 };
 
-	printf("# tee_stress: seed %u, %u threads, %u s, %d protected heaps\n",
-	       seed, threads, secs, nheaps);
+	if (churn_secs && sim_module(SIM_STATE) != KMOD_MODULE_LIVE) {
+		printf("# tee_stress: -m needs teesim as a module: no churn\n");
+		churn_secs = 0;
+	}
+	printf("# tee_stress: seed %u, %u threads, %u s, %d protected heaps, reload every %u s\n",
+	       seed, threads, secs, nheaps, churn_secs);
 	deadline = time(NULL) + secs;
+	running = threads;
 	for (i = 0; i < threads; i++)
 		pthread_create(&tids[i], NULL, worker,
 			       (void *)(uintptr_t)(seed + i * 7919));
+	if (churn_secs)
+		churn();
 	for (i = 0; i < threads; i++)
 		pthread_join(tids[i], NULL);
 
-	for (i = 0; i < SLOTS; i++) {
-		if (slots[i].shm_fd >= 0) {
-			close(slots[i].shm_fd);
-			close(slots[i].dmabuf_fd);
-		}
+	close_slots();
+	if (tee_fd >= 0) {
+		close_session(tee_fd, session);
+		close(tee_fd);
 	}
-	close_session(tee_fd, session);
-	close(tee_fd);
 	if (leak_check)
 		check_leaks();
 
