@@ -22,7 +22,6 @@
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -147,37 +146,28 @@ static int frames(struct heap *h)
 	return n;
 }
 
+static void add_heap(const char *name, bool prot)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", name);
+	heaps[nheaps].fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (heaps[nheaps].fd < 0)
+		return;
+	snprintf(heaps[nheaps].name, sizeof(heaps[nheaps].name), "%s", name);
+	heaps[nheaps].protected = prot;
+	nheaps++;
+}
+
+/* The system heap first: it is the baseline */
 static void find_heaps(void)
 {
-	struct dirent *de;
-	char path[PATH_MAX];
-	DIR *dir;
+	char names[MAX_HEAPS][HEAP_NAME_LEN];
+	int i, n = protected_heap_names(names, MAX_HEAPS - 1);
 
-	dir = opendir(DMA_HEAP_DIR);
-	if (!dir)
-		return;
-	while ((de = readdir(dir)) && nheaps < MAX_HEAPS) {
-		bool prot = !strncmp(de->d_name, "protected,", 10);
-
-		if (!prot && strcmp(de->d_name, "system"))
-			continue;
-		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", de->d_name);
-		heaps[nheaps].fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (heaps[nheaps].fd < 0)
-			continue;
-		snprintf(heaps[nheaps].name, sizeof(heaps[nheaps].name), "%s",
-			 de->d_name);
-		heaps[nheaps].protected = prot;
-		/* the system heap first: it is the baseline */
-		if (!prot && nheaps) {
-			struct heap tmp = heaps[0];
-
-			heaps[0] = heaps[nheaps];
-			heaps[nheaps] = tmp;
-		}
-		nheaps++;
-	}
-	closedir(dir);
+	add_heap("system", false);
+	for (i = 0; i < n; i++)
+		add_heap(names[i], true);
 }
 
 static void open_ta(void)

@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -49,8 +48,8 @@ TEST(backend)
 {
 	struct tee_ioctl_version_data vers;
 	char node[64], path[PATH_MAX], rev[64] = "";
-	struct dirent *de;
-	DIR *dir;
+	char names[8][HEAP_NAME_LEN];
+	int i, n;
 
 	if (!ensure_backend() ||
 	    find_tee_dev(tee_under_test(), false, node, sizeof(node)))
@@ -68,13 +67,9 @@ TEST(backend)
 		       vers.impl_id == TEESIM_IMPL_ID ? " (teesim)" :
 		       vers.impl_id == TEE_IMPL_ID_OPTEE ? " (OP-TEE)" : "",
 		       *rev ? ", revision " : "", rev, vers.gen_caps);
-	dir = opendir(DMA_HEAP_DIR);
-	if (!dir)
-		return;
-	while ((de = readdir(dir)))
-		if (!strncmp(de->d_name, "protected,", 10))
-			ksft_print_msg("protected heap %s\n", de->d_name);
-	closedir(dir);
+	n = protected_heap_names(names, ARRAY_SIZE(names));
+	for (i = 0; i < n; i++)
+		ksft_print_msg("protected heap %s\n", names[i]);
 }
 
 /*

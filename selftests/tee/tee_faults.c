@@ -132,7 +132,7 @@ struct sweep_state {
 	bool functions;
 	bool sim;
 	int heap_fds[MAX_HEAPS];
-	char heap_names[MAX_HEAPS][64];
+	char heap_names[MAX_HEAPS][HEAP_NAME_LEN];
 	int nheaps;
 	struct saved saved[32];
 	int nsaved;
@@ -225,26 +225,17 @@ static bool setup_functions(struct sweep_state *self)
 
 static void find_heaps(struct sweep_state *self)
 {
-	char path[PATH_MAX], name[64];
-	struct dirent *de;
-	DIR *dir;
+	char path[PATH_MAX];
 	int i;
 
-	for (i = 0; getenv("HEAP") && i < MAX_HEAPS; i++) {
-		if (!heap_from_env(i, name, sizeof(name)))
-			break;
-		snprintf(self->heap_names[self->nheaps], 64, "%s", name);
-		self->nheaps++;
+	if (!getenv("HEAP")) {
+		self->nheaps = protected_heap_names(self->heap_names, MAX_HEAPS);
+	} else {
+		while (self->nheaps < MAX_HEAPS &&
+		       heap_from_env(self->nheaps, self->heap_names[self->nheaps],
+				     HEAP_NAME_LEN))
+			self->nheaps++;
 	}
-	dir = getenv("HEAP") ? NULL : opendir(DMA_HEAP_DIR);
-	while (dir && (de = readdir(dir)) && self->nheaps < MAX_HEAPS) {
-		if (strncmp(de->d_name, "protected,", 10))
-			continue;
-		snprintf(self->heap_names[self->nheaps], 64, "%s", de->d_name);
-		self->nheaps++;
-	}
-	if (dir)
-		closedir(dir);
 	for (i = 0; i < self->nheaps; i++) {
 		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s",
 			 self->heap_names[i]);

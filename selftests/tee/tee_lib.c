@@ -347,6 +347,31 @@ int vgem_close(int vgem_fd, __u32 handle)
 	return ioctl(vgem_fd, DRM_IOCTL_GEM_CLOSE, &args) ? -errno : 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The names of the protected heaps in /dev/dma_heap, sorted; how many */
+int protected_heap_names(char (*names)[HEAP_NAME_LEN], int max)
+{
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	dir = opendir(DMA_HEAP_DIR);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && n < max) {
+		if (strncmp(de->d_name, "protected,", 10))
+			continue;
+		snprintf(names[n++], HEAP_NAME_LEN, "%s", de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, HEAP_NAME_LEN, cmp_names);
+	return n;
+}
+
 /*
  * HEAP=name[:name] in the environment: the heap the fixture variant
  * @index (0: static_pool, 1: dynamic_pool) tests, or NULL.

@@ -15,7 +15,6 @@
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -55,20 +54,11 @@ static bool refused(int rc)
 /* Number of protected heaps, and the path of the first one in @path */
 static int protected_heaps(char *path, size_t len)
 {
-	struct dirent *de;
-	int n = 0;
-	DIR *dir;
+	char names[8][HEAP_NAME_LEN];
+	int n = protected_heap_names(names, ARRAY_SIZE(names));
 
-	dir = opendir(DMA_HEAP_DIR);
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "protected,", 10))
-			continue;
-		if (!n++ && path)
-			snprintf(path, len, DMA_HEAP_DIR "/%s", de->d_name);
-	}
-	closedir(dir);
+	if (n && path)
+		snprintf(path, len, DMA_HEAP_DIR "/%s", names[0]);
 	return n;
 }
 

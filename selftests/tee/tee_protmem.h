@@ -34,6 +34,7 @@
 #define TEESIM_DEBUGFS		"/sys/kernel/debug/teesim"
 #define DEBUGFS_ROOT		"/sys/kernel/debug"
 #define DMA_HEAP_DIR		"/dev/dma_heap"
+#define HEAP_NAME_LEN		64
 
 /* TEE_SHM_DMA_BUF, the kernel-internal flag REGISTER_FD reports */
 #define TEE_SHM_FLAG_DMA_BUF	0x10
@@ -134,6 +135,7 @@ bool swiotlb_forced(void);
 int vgem_open(void);
 int vgem_import(int vgem_fd, int dmabuf_fd, __u32 *handle);
 int vgem_close(int vgem_fd, __u32 handle);
+int protected_heap_names(char (*names)[HEAP_NAME_LEN], int max);
 const char *heap_from_env(int index, char *buf, size_t len);
 __u32 tee_under_test(void);
 int tee_open(bool priv);

@@ -32,7 +32,6 @@
  *
  * Copyright (c) 2026 Seed 97216e93 maintainers
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -526,22 +525,15 @@ static void churn(void)
 
 static void find_heaps(void)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *dir;
+	char names[MAX_HEAPS][HEAP_NAME_LEN], path[PATH_MAX];
+	int i, n = protected_heap_names(names, MAX_HEAPS);
 
-	dir = opendir(DMA_HEAP_DIR);
-	if (!dir)
-		return;
-	while ((de = readdir(dir)) && nheaps < MAX_HEAPS) {
-		if (strncmp(de->d_name, "protected,", 10))
-			continue;
-		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", de->d_name);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", names[i]);
 		heap_fds[nheaps] = open(path, O_RDONLY | O_CLOEXEC);
 		if (heap_fds[nheaps] >= 0)
 			nheaps++;
 	}
-	closedir(dir);
 }
 
 /* With teesim: everything is back once the last fd is gone */
