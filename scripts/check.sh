@@ -50,12 +50,24 @@ step() {
 }
 
 # A kernel packaged and unpacked: the guests boot what the .deb files hold.
+# Not again while the version, the config, the image and the modules are
+# those of the last packaging.
 package() {
-	local a=$1 tree=$2 out=$3 dest=$BUILD/deb/check-$1
+	local a=$1 tree=$2 out=$3 dest=$BUILD/deb/check-$1 key
+	key="$(deb_revision) $(sha256sum <"$out/.config" | cut -c1-16)"
+	if [ "$(cat "$dest/.packaged" 2>/dev/null)" = "$key" ] &&
+		[ -d "$out/pkg-root" ] &&
+		[ -z "$(find "$out" \( -path "$out/modinst" -o -path "$out/pkg-root" \) \
+			-prune -o \( -name vmlinux -o -name '*.ko' \) \
+			-newer "$dest/.packaged" -print -quit)" ]; then
+		note "package $a: kernel and modules as packaged last time"
+		return 0
+	fi
 	DEB_BUILD_PROFILES="pkg.linux-protmem.nokernelheaders pkg.linux-protmem.nokerneldbg" \
 		KDEB_COMPRESS=gzip FLAVOUR="small: the rig's QEMU guest config (make check)" \
 		"$TOP/scripts/package.sh" "$a" "$tree" "$out" "$dest" &&
-		"$TOP/scripts/deb-unpack.sh" "$dest" "$out/pkg-root"
+		"$TOP/scripts/deb-unpack.sh" "$dest" "$out/pkg-root" &&
+		echo "$key" >"$dest/.packaged"
 }
 
 step lint "$TOP/scripts/lint.sh" || true

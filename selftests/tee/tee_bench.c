@@ -162,12 +162,12 @@ static void add_heap(const char *name, bool prot)
 /* The system heap first: it is the baseline */
 static void find_heaps(void)
 {
-	char names[MAX_HEAPS][HEAP_NAME_LEN];
+	struct heap_name names[MAX_HEAPS];
 	int i, n = protected_heap_names(names, MAX_HEAPS - 1);
 
 	add_heap("system", false);
 	for (i = 0; i < n; i++)
-		add_heap(names[i], true);
+		add_heap(names[i].name, true);
 }
 
 static void open_ta(void)

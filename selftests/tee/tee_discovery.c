@@ -48,7 +48,7 @@ TEST(backend)
 {
 	struct tee_ioctl_version_data vers;
 	char node[64], path[PATH_MAX], rev[64] = "";
-	char names[8][HEAP_NAME_LEN];
+	struct heap_name names[8];
 	int i, n;
 
 	if (!ensure_backend() ||
@@ -69,7 +69,7 @@ TEST(backend)
 		       *rev ? ", revision " : "", rev, vers.gen_caps);
 	n = protected_heap_names(names, ARRAY_SIZE(names));
 	for (i = 0; i < n; i++)
-		ksft_print_msg("protected heap %s\n", names[i]);
+		ksft_print_msg("protected heap %s\n", names[i].name);
 }
 
 /*

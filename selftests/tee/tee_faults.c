@@ -132,7 +132,7 @@ struct sweep_state {
 	bool functions;
 	bool sim;
 	int heap_fds[MAX_HEAPS];
-	char heap_names[MAX_HEAPS][HEAP_NAME_LEN];
+	struct heap_name heaps[MAX_HEAPS];
 	int nheaps;
 	struct saved saved[32];
 	int nsaved;
@@ -229,16 +229,16 @@ static void find_heaps(struct sweep_state *self)
 	int i;
 
 	if (!getenv("HEAP")) {
-		self->nheaps = protected_heap_names(self->heap_names, MAX_HEAPS);
+		self->nheaps = protected_heap_names(self->heaps, MAX_HEAPS);
 	} else {
 		while (self->nheaps < MAX_HEAPS &&
-		       heap_from_env(self->nheaps, self->heap_names[self->nheaps],
-				     HEAP_NAME_LEN))
+		       heap_from_env(self->nheaps, self->heaps[self->nheaps].name,
+				     sizeof(self->heaps->name)))
 			self->nheaps++;
 	}
 	for (i = 0; i < self->nheaps; i++) {
 		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s",
-			 self->heap_names[i]);
+			 self->heaps[i].name);
 		self->heap_fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 	}
 }
@@ -646,7 +646,7 @@ static void sweep_heap(struct __test_metadata *_metadata,
 			break;
 		kind = fired_kind(times);
 		snprintf(where, sizeof(where), "%s on %s, %s fault %u (in %s)",
-			 scenario, self->heap_names[h], kind_names[kind], n,
+			 scenario, self->heaps[h].name, kind_names[kind], n,
 			 step_names[steps[fired]]);
 		t->faults++;
 		t->by_kind[kind]++;
@@ -724,7 +724,7 @@ static void sweep(struct __test_metadata *_metadata, struct sweep_state *self,
 		for (i = 0; i < nsteps; i++) {
 			ASSERT_EQ(0, r.ran[i] ? r.rc[i] : 0) {
 				TH_LOG("%s on %s: %s fails without a fault",
-				       scenario, self->heap_names[h],
+				       scenario, self->heaps[h].name,
 				       step_names[steps[i]]);
 			}
 		}
@@ -733,7 +733,7 @@ static void sweep(struct __test_metadata *_metadata, struct sweep_state *self,
 		memset(&t, 0, sizeof(t));
 		sweep_heap(_metadata, self, scenario, steps, nsteps, h, &t);
 		snprintf(where, sizeof(where), "%s on %s", scenario,
-			 self->heap_names[h]);
+			 self->heaps[h].name);
 		ksft_print_msg("%s: %llu faults: slab %llu, page %llu, tee %llu, other %llu\n",
 			       where, t.faults, t.by_kind[K_SLAB],
 			       t.by_kind[K_PAGE], t.by_kind[K_FUNCTION],

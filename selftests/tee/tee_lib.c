@@ -353,7 +353,7 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* The names of the protected heaps in /dev/dma_heap, sorted; how many */
-int protected_heap_names(char (*names)[HEAP_NAME_LEN], int max)
+int protected_heap_names(struct heap_name *names, int max)
 {
 	struct dirent *de;
 	DIR *dir;
@@ -365,10 +365,11 @@ int protected_heap_names(char (*names)[HEAP_NAME_LEN], int max)
 	while ((de = readdir(dir)) && n < max) {
 		if (strncmp(de->d_name, "protected,", 10))
 			continue;
-		snprintf(names[n++], HEAP_NAME_LEN, "%s", de->d_name);
+		snprintf(names[n++].name, sizeof(names->name), "%s",
+			 de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, HEAP_NAME_LEN, cmp_names);
+	qsort(names, n, sizeof(*names), cmp_names);
 	return n;
 }
 

@@ -54,11 +54,11 @@ static bool refused(int rc)
 /* Number of protected heaps, and the path of the first one in @path */
 static int protected_heaps(char *path, size_t len)
 {
-	char names[8][HEAP_NAME_LEN];
+	struct heap_name names[8];
 	int n = protected_heap_names(names, ARRAY_SIZE(names));
 
 	if (n && path)
-		snprintf(path, len, DMA_HEAP_DIR "/%s", names[0]);
+		snprintf(path, len, DMA_HEAP_DIR "/%s", names[0].name);
 	return n;
 }
 

@@ -34,7 +34,6 @@
 #define TEESIM_DEBUGFS		"/sys/kernel/debug/teesim"
 #define DEBUGFS_ROOT		"/sys/kernel/debug"
 #define DMA_HEAP_DIR		"/dev/dma_heap"
-#define HEAP_NAME_LEN		64
 
 /* TEE_SHM_DMA_BUF, the kernel-internal flag REGISTER_FD reports */
 #define TEE_SHM_FLAG_DMA_BUF	0x10
@@ -113,6 +112,11 @@ struct norm_shm {
 
 enum sim_op { SIM_STATE, SIM_AVAILABLE, SIM_LOAD, SIM_UNLOAD };
 
+/* The name of a dma-heap, as readdir() gives it */
+struct heap_name {
+	char name[256];
+};
+
 /* tee_lib.c */
 extern const char * const heap_names[];
 __u64 page_size(void);
@@ -135,7 +139,7 @@ bool swiotlb_forced(void);
 int vgem_open(void);
 int vgem_import(int vgem_fd, int dmabuf_fd, __u32 *handle);
 int vgem_close(int vgem_fd, __u32 handle);
-int protected_heap_names(char (*names)[HEAP_NAME_LEN], int max);
+int protected_heap_names(struct heap_name *names, int max);
 const char *heap_from_env(int index, char *buf, size_t len);
 __u32 tee_under_test(void);
 int tee_open(bool priv);

@@ -525,11 +525,12 @@ static void churn(void)
 
 static void find_heaps(void)
 {
-	char names[MAX_HEAPS][HEAP_NAME_LEN], path[PATH_MAX];
+	struct heap_name names[MAX_HEAPS];
+	char path[PATH_MAX];
 	int i, n = protected_heap_names(names, MAX_HEAPS);
 
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", names[i]);
+		snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", names[i].name);
 		heap_fds[nheaps] = open(path, O_RDONLY | O_CLOEXEC);
 		if (heap_fds[nheaps] >= 0)
 			nheaps++;
