@@ -22,13 +22,20 @@ fi
 # Never change a tree under a running build.
 kbuild_lock
 mkdir -p "$tree"
-# rsync restores only what differs from the pristine tree.  Files it
-# restores go back to their old mtime; touch them so that objects built
-# from a previous series in the O= directories are not taken as current.
+# rsync restores what differs from the pristine tree, with the pristine
+# mtimes.  The files the previous series changed (listed in the cache
+# below) get their pristine content back: touch them, so that objects
+# built from the series in the O= directories are not taken as current.
+# The others keep their old mtime and their objects.  Without a cache
+# (a tree from before it), touch everything rsync restored.
+cache=$tree.applied
+prev=
+[ ! -d "$cache" ] || prev=$(cd "$cache" && find . -type f -printf '%P\n' | sort)
 changed=$(rsync -a --delete --exclude=/.unpacked --out-format='%n' \
-	"$src/" "$tree/")
+	"$src/" "$tree/" | grep -v '/$' | sort || true)
+[ ! -d "$cache" ] || changed=$(comm -12 <(echo "$changed") <(echo "$prev"))
 if [ -n "$changed" ]; then
-	(cd "$tree" && grep -v '/$' <<<"$changed" | xargs -r -d '\n' touch --no-create --)
+	(cd "$tree" && xargs -r -d '\n' touch --no-create -- <<<"$changed")
 fi
 
 cd "$tree"
@@ -56,7 +63,6 @@ fi
 # that apply's mtime back, so that warm builds don't recompile it.  The
 # cache holds the series' files only: a file that leaves the series loses
 # its entry, so that it never gets an mtime older than its objects.
-cache=$tree.applied
 mkdir -p "$cache"
 files=$(quilt files -a 2>/dev/null | sort -u)
 while IFS= read -r f; do
