@@ -18,7 +18,7 @@ if [ "$arch" != x86_64 ]; then
 	boot_args=
 fi
 
-cmd="cd /kselftest/tee; TEE_FAULTS_VERBOSE=1 ./tee_faults; rc=\$?"
+cmd="cd /kselftest; TEE_FAULTS_VERBOSE=1 ./run_kselftest.sh -t tee:tee_faults; rc=\$?"
 cmd="$cmd; sleep 6; echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak; exit \$rc"
 
 "$TOP/scripts/build.sh" "$arch" "$BUILD/tree" "$out"
@@ -26,8 +26,8 @@ GUEST_CMD=$cmd "$TOP/scripts/initramfs.sh" "$arch" "$BUILD/tree" "$out"
 LABEL=$label BOOT_ARGS=$boot_args TIMEOUT=1800 QUIET=1 \
 	"$TOP/scripts/qemu.sh" "$arch" cmd "$out" || true
 log=$BUILD/logs/$label-console.log
-grep -E '^# [a-z_]+ on [^,]*: [0-9]+ ' "$log" || true
-awk '/^# faults: [a-z_]+: [0-9]+ injected, [0-9]+ unexpected/ {
-	n += $4; u += $6 }
-	END { printf ">>> tee_faults: %d faults injected, %d unexpected\n", n, u }' "$log"
+grep -E '^# # [a-z_]+ on [^ ]+: [0-9]+ ' "$log" || true
+sed -n 's/^# # faults: [a-z_]*: \([0-9]*\) injected, \([0-9]*\) unexpected$/\1 \2/p' "$log" |
+	awk '{ n += $1; u += $2 }
+	END { printf ">>> tee_faults: %d faults injected, %d unexpected\n", n, u }'
 "$TOP/scripts/results.sh" "$label" "$log"
