@@ -68,7 +68,7 @@ bench: apply ## tee_bench in one boot of a non-debug x86_64 guest with a ns cloc
 stress: apply ## tee_stress in the ARCH debug guest for DURATION s (60), SEED=, THREADS=; ARCH=arm64: teesim is a module, reloaded every RELOAD s (5)
 	@$(S)/stress.sh
 
-soak: apply ## make stress with the tee_races kselftest looping beside it, for DURATION s
+soak: apply ## make stress with the tee_races kselftest and the tee_faults sweep looping beside it, for DURATION s: operations, faults, splats
 	@SOAK=1 $(S)/stress.sh
 
 faults: apply ## tee_faults alone in the ARCH debug guest, each injected fault listed (TEE_FAULTS_VERBOSE), with the totals

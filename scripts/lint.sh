@@ -80,7 +80,7 @@ for f in "$gen"/*; do
 done
 rm -rf "$gen"
 
-(cd "$TOP" && shellcheck scripts/*.sh scripts/guest-init scripts/timeout-wrapper .ci/run) ||
+(cd "$TOP" && shellcheck scripts/*.sh scripts/guest/*.sh scripts/guest-init scripts/timeout-wrapper .ci/run) ||
 	fail "shellcheck is not clean"
 [ "$bad" = 0 ] && note "lint: clean"
 exit $bad
