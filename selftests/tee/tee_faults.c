@@ -118,7 +118,7 @@ struct run {
 struct snapshot {
 	int fds;
 	long long mod_refs[2];
-	long long sim[8];
+	long long sim[7];
 };
 
 /* The fixture: what the sweep set up, and what it counted */
@@ -464,6 +464,18 @@ static void arm(struct sweep_state *self, unsigned int n)
 		ksft_exit_fail_msg("fail-nth: %s\n", strerror(errno));
 }
 
+/* Close *@fd and forget it; -EAGAIN if there is none */
+static int close_fd(int *fd)
+{
+	int rc;
+
+	if (*fd < 0)
+		return -EAGAIN;
+	rc = close(*fd) ? -errno : 0;
+	*fd = -1;
+	return rc;
+}
+
 /* One step; 0, -errno, or 1 for a TEE error code; -EAGAIN: not its turn */
 static int do_step(struct sweep_state *self, struct run *r, enum step s,
 		   int heap_fd)
@@ -535,21 +547,11 @@ static int do_step(struct sweep_state *self, struct run *r, enum step s,
 		/* Whatever it still holds goes with the context */
 		r->have_session = false;
 		r->own_tee = false;
-		rc = close(r->tee_fd) ? -errno : 0;
-		r->tee_fd = -1;
-		return rc;
+		return close_fd(&r->tee_fd);
 	case S_CLOSE_DMABUF:
-		if (r->dmabuf_fd < 0)
-			return -EAGAIN;
-		rc = close(r->dmabuf_fd) ? -errno : 0;
-		r->dmabuf_fd = -1;
-		return rc;
+		return close_fd(&r->dmabuf_fd);
 	case S_CLOSE_SHM:
-		if (r->shm_fd < 0)
-			return -EAGAIN;
-		rc = close(r->shm_fd) ? -errno : 0;
-		r->shm_fd = -1;
-		return rc;
+		return close_fd(&r->shm_fd);
 	default:
 		return -EINVAL;
 	}
