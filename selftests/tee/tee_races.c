@@ -262,16 +262,17 @@ static bool race_round(struct __test_metadata *_metadata, int heap_fd,
 
 	/*
 	 * A call in flight when its buffer went succeeds; one too late for
-	 * the id gets EINVAL, or TEEC_ERROR_SECURITY from the TA for the
-	 * normal buffer that took the id. Either way the buffers keep their
-	 * content.
+	 * the id gets EINVAL, or an error from the TA for the normal buffer
+	 * that took the id (teesim: TEEC_ERROR_SECURITY; what OP-TEE's TA
+	 * returns there is not measured, so any error). Either way the
+	 * buffers keep their content: that is what this test asserts.
 	 */
-	if (!c.rc) {
+	if (!c.rc && sim) {
 		EXPECT_TRUE(c.ret == TEEC_SUCCESS ||
 			    c.ret == TEEC_ERROR_SECURITY) {
 			TH_LOG("TRANSFORM: %#x", c.ret);
 		}
-	} else {
+	} else if (c.rc) {
 		EXPECT_EQ(-EINVAL, c.rc);
 	}
 	if (next.shm_fd >= 0)
